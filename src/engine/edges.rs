@@ -1,0 +1,1 @@
+//! edges (in progress)

@@ -1,0 +1,120 @@
+//! The metrics engine: turns validated requests into Prometheus queries and Kubernetes
+//! lookups, and samples into API responses. Query text and aggregation are pure; only the
+//! `Engine` methods await the clients. `lviz serve` and the embedded CLI both use this.
+
+pub mod promql;
+pub mod samples;
+pub mod edges;
+pub mod gateways;
+pub mod routes;
+pub mod stat;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::{BoxFuture, try_join_all};
+
+use crate::k8s::{Inventory, KubeError};
+use crate::prom::{BackendError, PromClient, Sample};
+
+/// Anything that answers instant PromQL queries: Prometheus itself, or a stand-in in tests.
+pub trait Metrics: Send + Sync {
+    fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>>;
+    /// `global.scrape_interval`, when the backend exposes its configuration.
+    fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>>;
+}
+
+impl Metrics for PromClient {
+    fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
+        Box::pin(PromClient::query(self, query, at))
+    }
+    fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
+        Box::pin(PromClient::scrape_interval(self))
+    }
+}
+
+/// Settings linkerd's metrics API takes as flags.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    pub cluster_domain: String,
+    pub controller_namespace: String,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings { cluster_domain: "cluster.local".into(), controller_namespace: "linkerd".into() }
+    }
+}
+
+/// A failure that is not the request's fault.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EngineError {
+    /// A named object does not exist (`deployments.apps "nope" not found`).
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl From<KubeError> for EngineError {
+    fn from(e: KubeError) -> Self {
+        match e {
+            KubeError::NotFound(m) => EngineError::NotFound(m),
+            KubeError::Backend(b) => EngineError::Backend(b),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    metrics: Arc<dyn Metrics>,
+    kube: Inventory,
+    settings: EngineSettings,
+}
+
+/// Query results by query text.
+pub type Results = HashMap<String, Vec<Sample>>;
+
+impl Engine {
+    pub fn new(metrics: Arc<dyn Metrics>, kube: Inventory, settings: EngineSettings) -> Self {
+        Engine { metrics, kube, settings }
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
+    pub fn inventory(&self) -> &Inventory {
+        &self.kube
+    }
+
+    pub fn metrics(&self) -> &dyn Metrics {
+        self.metrics.as_ref()
+    }
+
+    /// Sends every distinct query at once; the first failure fails the request.
+    pub async fn run_queries(&self, queries: BTreeSet<String>, at: Option<f64>) -> Result<Results, BackendError> {
+        let metrics = self.metrics.as_ref();
+        let answers = try_join_all(queries.into_iter().map(|q| async move {
+            let samples = metrics.query(&q, at).await?;
+            Ok::<_, BackendError>((q, samples))
+        }))
+        .await?;
+        Ok(answers.into_iter().collect())
+    }
+
+    /// linkerd's `validateTimeWindow`: best effort, skipped when the config is unreadable.
+    pub async fn check_window(&self, window: &crate::api::window::Window) -> Result<(), String> {
+        if let Some(interval) = self.metrics.scrape_interval().await
+            && window.duration() < interval
+        {
+            return Err(format!(
+                "invalid time window: time window ({}) must be at least as long as the Prometheus scrape interval ({})",
+                window.raw,
+                crate::api::window::go_duration_string(interval)
+            ));
+        }
+        Ok(())
+    }
+}

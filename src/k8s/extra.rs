@@ -1,0 +1,1 @@
+//! ServiceProfiles and Services for routes, mirrored services for gateways (in progress)

@@ -1,0 +1,353 @@
+//! Listing objects and counting their pods as linkerd's metrics API does (`GetObjects`,
+//! `GetPodsFor`, `getPodStats`). Lists are namespace-scoped when a namespace is given and
+//! paginated; pods are listed once per request, never once per row.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Pod, ReplicationController, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use kube::api::{Api, ListParams};
+use serde::de::DeserializeOwned;
+
+use super::{BACKEND, selector, status::pod_status};
+use crate::api::ResourceKind;
+use crate::prom::BackendError;
+
+const PAGE_SIZE: u32 = 500;
+
+/// A failure from the Kubernetes API: a missing object is its own case, so callers can tell
+/// "not there" from "cannot ask".
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KubeError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// An object that can own pods, reduced to what viz needs.
+#[derive(Debug, Clone, Default)]
+pub struct Object {
+    pub kind: Option<ResourceKind>,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    pub owner_uids: Vec<String>,
+    pub selector: Option<LabelSelector>,
+    /// Set for pods (status string and phase).
+    pub pod: Option<PodInfo>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PodInfo {
+    pub phase: String,
+    pub status: String,
+    pub terminating: bool,
+    pub service_account: String,
+    /// `LINKERD2_PROXY_IDENTITY_LOCAL_NAME` of the `linkerd-proxy` container, expanded.
+    pub identity: String,
+    pub ip: String,
+}
+
+impl Object {
+    fn from_meta(kind: ResourceKind, meta: &ObjectMeta) -> Self {
+        Object {
+            kind: Some(kind),
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone().unwrap_or_default(),
+            labels: meta.labels.clone().unwrap_or_default(),
+            owner_uids: meta.owner_references.iter().flatten().map(|o| o.uid.clone()).collect(),
+            selector: None,
+            pod: None,
+        }
+    }
+
+    fn is_listed_pod(&self) -> bool {
+        self.pod.as_ref().is_some_and(|p| matches!(p.phase.as_str(), "Pending" | "Running") && !p.terminating)
+    }
+
+    /// Pods that count for a row: Pending or Running and not terminating, plus Failed.
+    fn counts_as_pod(&self) -> bool {
+        self.is_listed_pod() || self.pod.as_ref().is_some_and(|p| p.phase == "Failed")
+    }
+
+    fn owned_by(&self, owner: &Object) -> bool {
+        // linkerd skips the owner check when the owner has no UID; keep that for fixtures.
+        (owner.uid.is_empty() || self.owner_uids.contains(&owner.uid))
+            && selector::matches(owner.selector.as_ref(), &self.labels)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PodCounts {
+    pub meshed: u64,
+    pub running: u64,
+    pub failed: u64,
+}
+
+fn map_selector(map: Option<BTreeMap<String, String>>) -> Option<LabelSelector> {
+    Some(LabelSelector { match_labels: map, match_expressions: None })
+}
+
+fn pod_object(pod: &Pod) -> Object {
+    let mut o = Object::from_meta(ResourceKind::Pod, &pod.metadata);
+    let spec = pod.spec.as_ref();
+    let service_account = spec.and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
+    let identity = spec
+        .into_iter()
+        .flat_map(|s| s.containers.iter())
+        .filter(|c| c.name == "linkerd-proxy")
+        .flat_map(|c| c.env.iter().flatten())
+        .find(|e| e.name == "LINKERD2_PROXY_IDENTITY_LOCAL_NAME")
+        .and_then(|e| e.value.clone())
+        .map(|v| v.replace("$(_pod_sa)", &service_account).replace("$(_pod_ns)", &o.namespace))
+        .unwrap_or_default();
+    o.pod = Some(PodInfo {
+        phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        status: pod_status(pod),
+        terminating: pod.metadata.deletion_timestamp.is_some(),
+        service_account,
+        identity,
+        ip: pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
+    });
+    o
+}
+
+/// The cluster's objects, read through one kube client.
+#[derive(Clone)]
+pub struct Inventory {
+    client: kube::Client,
+    shown_url: String,
+}
+
+impl Inventory {
+    pub fn new(client: kube::Client, shown_url: String) -> Self {
+        Inventory { client, shown_url }
+    }
+
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    pub fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
+    fn error(&self, e: kube::Error) -> KubeError {
+        match e {
+            kube::Error::Api(status) if status.code == 404 || status.reason == "NotFound" => {
+                KubeError::NotFound(status.message.clone())
+            }
+            kube::Error::Api(status) => KubeError::Backend(BackendError {
+                backend: BACKEND,
+                url: self.shown_url.clone(),
+                cause: format!("{} ({}): {}", status.reason, status.code, status.message),
+            }),
+            other => KubeError::Backend(BackendError {
+                backend: BACKEND,
+                url: self.shown_url.clone(),
+                cause: describe(&other),
+            }),
+        }
+    }
+
+    fn api<K>(&self, namespace: &str) -> Api<K>
+    where
+        K: kube::Resource<Scope = NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        if namespace.is_empty() {
+            Api::all(self.client.clone())
+        } else {
+            Api::namespaced(self.client.clone(), namespace)
+        }
+    }
+
+    /// A paginated list, or a single get when `name` is set (a missing object is NotFound).
+    async fn fetch<K>(&self, api: Api<K>, name: &str, labels: &str) -> Result<Vec<K>, KubeError>
+    where
+        K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
+    {
+        if !name.is_empty() {
+            return api.get(name).await.map(|o| vec![o]).map_err(|e| self.error(e));
+        }
+        let mut items = Vec::new();
+        let mut params = ListParams::default().limit(PAGE_SIZE);
+        if !labels.is_empty() {
+            params = params.labels(labels);
+        }
+        loop {
+            let page = api.list(&params).await.map_err(|e| self.error(e))?;
+            let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+            items.extend(page.items);
+            match next {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    async fn namespaced<K>(&self, ns: &str, name: &str, labels: &str) -> Result<Vec<K>, KubeError>
+    where
+        K: kube::Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug,
+        K::DynamicType: Default,
+    {
+        self.fetch(self.api::<K>(ns), name, labels).await
+    }
+
+    /// linkerd's `GetObjects`: objects of one kind (pods only when Pending/Running).
+    pub async fn objects(
+        &self,
+        kind: ResourceKind,
+        ns: &str,
+        name: &str,
+        labels: &str,
+    ) -> Result<Vec<Object>, KubeError> {
+        use ResourceKind as K;
+        let with_selector = |kind, meta: &ObjectMeta, sel: Option<LabelSelector>| {
+            let mut o = Object::from_meta(kind, meta);
+            o.selector = sel;
+            o
+        };
+        let objects = match kind {
+            K::Namespace => {
+                let api: Api<Namespace> = Api::all(self.client.clone());
+                let items = self.fetch(api, name, labels).await?;
+                items.iter().map(|n| Object::from_meta(kind, &n.metadata)).collect()
+            }
+            K::Pod => {
+                let items: Vec<Pod> = self.namespaced(ns, name, labels).await?;
+                let pods = items.iter().map(pod_object);
+                // A named pod that is not Pending/Running is not a row either.
+                pods.filter(Object::is_listed_pod).collect()
+            }
+            K::Deployment => {
+                let items: Vec<Deployment> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
+                    .collect()
+            }
+            K::ReplicaSet => {
+                let items: Vec<ReplicaSet> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
+                    .collect()
+            }
+            K::StatefulSet => {
+                let items: Vec<StatefulSet> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
+                    .collect()
+            }
+            K::DaemonSet => {
+                let items: Vec<DaemonSet> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
+                    .collect()
+            }
+            K::Job => {
+                let items: Vec<Job> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, d.spec.as_ref().and_then(|s| s.selector.clone())))
+                    .collect()
+            }
+            K::CronJob => {
+                let items: Vec<CronJob> = self.namespaced(ns, name, labels).await?;
+                items.iter().map(|d| Object::from_meta(kind, &d.metadata)).collect()
+            }
+            K::ReplicationController => {
+                let items: Vec<ReplicationController> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()))))
+                    .collect()
+            }
+            K::Service => {
+                let items: Vec<Service> = self.namespaced(ns, name, labels).await?;
+                items
+                    .iter()
+                    .map(|d| with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()))))
+                    .collect()
+            }
+            other => {
+                return Err(KubeError::Backend(BackendError {
+                    backend: BACKEND,
+                    url: self.shown_url.clone(),
+                    cause: format!("unimplemented resource type: {other}"),
+                }));
+            }
+        };
+        Ok(objects)
+    }
+
+    /// Every pod of a namespace ("" = all), including Failed ones, as objects.
+    pub async fn pods(&self, ns: &str) -> Result<Vec<Object>, KubeError> {
+        let items: Vec<Pod> = self.namespaced(ns, "", "").await?;
+        Ok(items.iter().map(pod_object).collect())
+    }
+
+    /// The intermediate owners some kinds need to reach their pods: ReplicaSets for
+    /// Deployments, Jobs for CronJobs. Empty for other kinds.
+    pub async fn intermediates(&self, kind: ResourceKind, ns: &str) -> Result<Vec<Object>, KubeError> {
+        match kind {
+            ResourceKind::Deployment => self.objects(ResourceKind::ReplicaSet, ns, "", "").await,
+            ResourceKind::CronJob => self.objects(ResourceKind::Job, ns, "", "").await,
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// linkerd's `GetPodsFor` + `getPodStats`. `pods` must cover the object's namespace.
+pub fn pod_counts(obj: &Object, pods: &[Object], intermediates: &[Object], controller_ns: &str) -> PodCounts {
+    let kind = obj.kind.unwrap_or(ResourceKind::Pod);
+    let mine: Vec<&Object> = match kind {
+        ResourceKind::Namespace => pods.iter().filter(|p| p.namespace == obj.name).collect(),
+        ResourceKind::Pod => pods.iter().filter(|p| p.namespace == obj.namespace && p.name == obj.name).collect(),
+        ResourceKind::Deployment | ResourceKind::CronJob => {
+            let owners: Vec<&Object> = intermediates
+                .iter()
+                .filter(|i| i.namespace == obj.namespace && i.owned_by(obj))
+                .collect();
+            pods.iter()
+                .filter(|p| p.namespace == obj.namespace && owners.iter().any(|o| p.owned_by(o)))
+                .collect()
+        }
+        _ => pods.iter().filter(|p| p.namespace == obj.namespace && p.owned_by(obj)).collect(),
+    };
+    let mut counts = PodCounts::default();
+    for pod in mine.into_iter().filter(|p| p.counts_as_pod()) {
+        if pod.pod.as_ref().is_some_and(|p| p.phase == "Failed") {
+            counts.failed += 1;
+        } else {
+            counts.running += 1;
+            if pod.labels.get("linkerd.io/control-plane-ns").map(String::as_str) == Some(controller_ns) {
+                counts.meshed += 1;
+            }
+        }
+    }
+    counts
+}
+
+fn describe(e: &kube::Error) -> String {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !text.contains(&s) {
+            text = format!("{text}: {s}");
+        }
+        cause = c.source();
+    }
+    text
+}

@@ -1,0 +1,1 @@
+//! Renderers: pure functions from API responses to table, wide and JSON text.
