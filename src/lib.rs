@@ -4,7 +4,12 @@
 //! `engine` or remote API) → `api` response → `render` → text.
 
 pub mod api;
-pub mod render;
+pub mod cli;
 pub mod engine;
+pub mod error;
 pub mod k8s;
 pub mod prom;
+pub mod render;
+mod run;
+
+pub use run::{embedded_engine, execute, run};

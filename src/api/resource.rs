@@ -54,26 +54,15 @@ const NAMES: &[(ResourceKind, &str, &str, &[&str])] = &[
 ];
 
 /// What `all` expands to, server side (linkerd's `StatAllResourceTypes`).
-pub const STAT_ALL_KINDS: &[ResourceKind] = &[
-    DaemonSet,
-    StatefulSet,
-    Job,
-    Deployment,
-    ReplicationController,
-    Pod,
-    Service,
-    CronJob,
-    ReplicaSet,
-];
+pub const STAT_ALL_KINDS: &[ResourceKind] =
+    &[DaemonSet, StatefulSet, Job, Deployment, ReplicationController, Pod, Service, CronJob, ReplicaSet];
 
 impl ResourceKind {
     /// Parse a friendly name: short, full or plural form.
     pub fn from_friendly(name: &str) -> Result<Self, String> {
         NAMES
             .iter()
-            .find(|(_, canonical, plural, shorts)| {
-                *canonical == name || *plural == name || shorts.contains(&name)
-            })
+            .find(|(_, canonical, plural, shorts)| *canonical == name || *plural == name || shorts.contains(&name))
             .map(|(kind, ..)| *kind)
             .ok_or_else(|| format!("cannot find Kubernetes canonical name from friendly name [{name}]"))
     }
@@ -243,7 +232,9 @@ mod tests {
 
     #[test]
     fn aliases_resolve_to_canonical_kinds() {
-        for (name, kind) in [("deploy", Deployment), ("deployments", Deployment), ("po", Pod), ("job", Job), ("cj", CronJob)] {
+        for (name, kind) in
+            [("deploy", Deployment), ("deployments", Deployment), ("po", Pod), ("job", Job), ("cj", CronJob)]
+        {
             assert_eq!(ResourceKind::from_friendly(name), Ok(kind));
         }
         assert_eq!(
@@ -263,10 +254,7 @@ mod tests {
         assert_eq!((t[0].name.as_str(), t[1].kind), ("", Pod));
         assert_eq!(Target::parse("x", "ns/foo").unwrap().namespace, "");
         assert_eq!(Target::parse("x", "a/b/c").unwrap_err(), "Invalid resource string: a/b/c");
-        assert_eq!(
-            Target::parse_many("x", &args(&["po", "a", "a"])).unwrap_err(),
-            "cannot supply duplicate resources"
-        );
+        assert_eq!(Target::parse_many("x", &args(&["po", "a", "a"])).unwrap_err(), "cannot supply duplicate resources");
         assert_eq!(
             Target::parse_many("x", &args(&["all", "deploy"])).unwrap_err(),
             "'all' can't be supplied alongside other resources"

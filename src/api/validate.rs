@@ -112,8 +112,7 @@ pub fn stat_request(req: &StatSummaryRequest) -> Result<StatSpec, String> {
         && p.kind == Some(ResourceKind::Service)
     {
         return Err(
-            "service is not supported as a target on 'from' queries, or as a target with 'to' queries"
-                .to_string(),
+            "service is not supported as a target on 'from' queries, or as a target with 'to' queries".to_string()
         );
     }
     let window = Window::parse_stat(&req.time_window)?;

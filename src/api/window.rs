@@ -100,11 +100,7 @@ pub fn parse_go_duration(orig: &str) -> Result<i128, String> {
             "m" => 60 * NANOS_PER_SEC,
             "h" => 3600 * NANOS_PER_SEC,
             _ => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {}",
-                    go_quote(unit),
-                    go_quote(orig)
-                ));
+                return Err(format!("time: unknown unit {} in duration {}", go_quote(unit), go_quote(orig)));
             }
         };
         let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };

@@ -2,11 +2,11 @@
 //! lookups, and samples into API responses. Query text and aggregation are pure; only the
 //! `Engine` methods await the clients. `lviz serve` and the embedded CLI both use this.
 
-pub mod promql;
-pub mod samples;
 pub mod edges;
 pub mod gateways;
+pub mod promql;
 pub mod routes;
+pub mod samples;
 pub mod stat;
 
 use std::collections::{BTreeSet, HashMap};

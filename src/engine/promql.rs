@@ -171,10 +171,7 @@ impl StatQueries {
             requests: format!("sum(increase(response_total{l}[{window}])) by ({g}, classification, tls)"),
             latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
             tcp_connections: format!("sum(tcp_open_connections{l}) by ({g})"),
-            tcp_read_bytes: format!(
-                "sum(increase(tcp_read_bytes_total{}[{window}])) by ({g})",
-                bytes_labels.render()
-            ),
+            tcp_read_bytes: format!("sum(increase(tcp_read_bytes_total{}[{window}])) by ({g})", bytes_labels.render()),
             tcp_write_bytes: format!(
                 "sum(increase(tcp_write_bytes_total{}[{window}])) by ({g})",
                 bytes_labels.render()

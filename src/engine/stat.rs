@@ -10,7 +10,7 @@ use super::{Engine, EngineError, EngineSettings, Results};
 use crate::api::resource::STAT_ALL_KINDS;
 use crate::api::validate::{Direction, StatSpec, stat_request};
 use crate::api::{
-    BasicStats, PodGroup, Resource, ResponseError, ResourceKind, StatRow, StatSummaryOk, StatSummaryRequest,
+    BasicStats, PodGroup, Resource, ResourceKind, ResponseError, StatRow, StatSummaryOk, StatSummaryRequest,
     StatSummaryResponse, StatTable, TcpStats,
 };
 use crate::k8s::{Object, pod_counts};
@@ -166,7 +166,8 @@ pub fn assemble_kind(
             if spec.direction != Direction::Inbound && !basic.contains_key(&key) {
                 continue;
             }
-            let resource = Resource { namespace: obj.namespace.clone(), kind: kind_name.clone(), name: obj.name.clone() };
+            let resource =
+                Resource { namespace: obj.namespace.clone(), kind: kind_name.clone(), name: obj.name.clone() };
             let counts = pod_counts(obj, &inventory.pods, intermediates, &settings.controller_namespace);
             let mut r = row(resource, &key);
             r.meshed_pod_count = counts.meshed;
@@ -196,13 +197,10 @@ impl Engine {
         let plans: Vec<KindPlan> = kinds.iter().map(|k| plan_kind(&spec, *k, self.settings())).collect();
         let queries = if spec.skip_stats { BTreeSet::new() } else { query_texts(&plans, spec.tcp_stats) };
 
-        let (results, inventory, window_check) = futures::join!(
-            self.run_queries(queries, spec.at),
-            self.stat_inventory(&spec, &kinds),
-            async {
+        let (results, inventory, window_check) =
+            futures::join!(self.run_queries(queries, spec.at), self.stat_inventory(&spec, &kinds), async {
                 if spec.skip_stats { Ok(()) } else { self.check_window(&spec.window).await }
-            }
-        );
+            });
         if let Err(message) = window_check {
             return Ok(error_response(message));
         }
@@ -220,9 +218,11 @@ impl Engine {
         let objects = try_join_all(listed.iter().map(|k| async move {
             Ok::<_, EngineError>((*k, kube.objects(*k, &t.namespace, &t.name, &spec.label_selector).await?))
         }));
-        let intermediates = try_join_all(listed.iter().map(|k| async move {
-            Ok::<_, EngineError>((*k, kube.intermediates(*k, &t.namespace).await?))
-        }));
+        let intermediates = try_join_all(
+            listed
+                .iter()
+                .map(|k| async move { Ok::<_, EngineError>((*k, kube.intermediates(*k, &t.namespace).await?)) }),
+        );
         let pods = async {
             if listed.is_empty() {
                 return Ok(Vec::new());

@@ -67,7 +67,7 @@ impl Object {
         }
     }
 
-    fn is_listed_pod(&self) -> bool {
+    pub(super) fn is_listed_pod(&self) -> bool {
         self.pod.as_ref().is_some_and(|p| matches!(p.phase.as_str(), "Pending" | "Running") && !p.terminating)
     }
 
@@ -138,7 +138,7 @@ impl Inventory {
         &self.shown_url
     }
 
-    fn error(&self, e: kube::Error) -> KubeError {
+    pub(super) fn error(&self, e: kube::Error) -> KubeError {
         match e {
             kube::Error::Api(status) if status.code == 404 || status.reason == "NotFound" => {
                 KubeError::NotFound(status.message.clone())
@@ -228,31 +228,19 @@ impl Inventory {
             }
             K::Deployment => {
                 let items: Vec<Deployment> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
-                    .collect()
+                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
             }
             K::ReplicaSet => {
                 let items: Vec<ReplicaSet> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
-                    .collect()
+                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
             }
             K::StatefulSet => {
                 let items: Vec<StatefulSet> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
-                    .collect()
+                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
             }
             K::DaemonSet => {
                 let items: Vec<DaemonSet> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone())))
-                    .collect()
+                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
             }
             K::Job => {
                 let items: Vec<Job> = self.namespaced(ns, name, labels).await?;
@@ -269,14 +257,18 @@ impl Inventory {
                 let items: Vec<ReplicationController> = self.namespaced(ns, name, labels).await?;
                 items
                     .iter()
-                    .map(|d| with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()))))
+                    .map(|d| {
+                        with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
+                    })
                     .collect()
             }
             K::Service => {
                 let items: Vec<Service> = self.namespaced(ns, name, labels).await?;
                 items
                     .iter()
-                    .map(|d| with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()))))
+                    .map(|d| {
+                        with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
+                    })
                     .collect()
             }
             other => {
@@ -307,25 +299,26 @@ impl Inventory {
     }
 }
 
-/// linkerd's `GetPodsFor` + `getPodStats`. `pods` must cover the object's namespace.
-pub fn pod_counts(obj: &Object, pods: &[Object], intermediates: &[Object], controller_ns: &str) -> PodCounts {
+/// linkerd's `GetPodsFor` ownership walk, without the phase filter. `pods` must cover the
+/// object's namespace.
+pub fn pods_for<'a>(obj: &Object, pods: &'a [Object], intermediates: &[Object]) -> Vec<&'a Object> {
     let kind = obj.kind.unwrap_or(ResourceKind::Pod);
-    let mine: Vec<&Object> = match kind {
+    match kind {
         ResourceKind::Namespace => pods.iter().filter(|p| p.namespace == obj.name).collect(),
         ResourceKind::Pod => pods.iter().filter(|p| p.namespace == obj.namespace && p.name == obj.name).collect(),
         ResourceKind::Deployment | ResourceKind::CronJob => {
-            let owners: Vec<&Object> = intermediates
-                .iter()
-                .filter(|i| i.namespace == obj.namespace && i.owned_by(obj))
-                .collect();
-            pods.iter()
-                .filter(|p| p.namespace == obj.namespace && owners.iter().any(|o| p.owned_by(o)))
-                .collect()
+            let owners: Vec<&Object> =
+                intermediates.iter().filter(|i| i.namespace == obj.namespace && i.owned_by(obj)).collect();
+            pods.iter().filter(|p| p.namespace == obj.namespace && owners.iter().any(|o| p.owned_by(o))).collect()
         }
         _ => pods.iter().filter(|p| p.namespace == obj.namespace && p.owned_by(obj)).collect(),
-    };
+    }
+}
+
+/// linkerd's `GetPodsFor` + `getPodStats`. `pods` must cover the object's namespace.
+pub fn pod_counts(obj: &Object, pods: &[Object], intermediates: &[Object], controller_ns: &str) -> PodCounts {
     let mut counts = PodCounts::default();
-    for pod in mine.into_iter().filter(|p| p.counts_as_pod()) {
+    for pod in pods_for(obj, pods, intermediates).into_iter().filter(|p| p.counts_as_pod()) {
         if pod.pod.as_ref().is_some_and(|p| p.phase == "Failed") {
             counts.failed += 1;
         } else {

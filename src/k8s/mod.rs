@@ -6,7 +6,8 @@ mod inventory;
 pub mod selector;
 pub mod status;
 
-pub use inventory::{Inventory, KubeError, Object, PodCounts, PodInfo, pod_counts};
+pub use extra::{ServiceProfile, count_mirrored, profile_name, services_for};
+pub use inventory::{Inventory, KubeError, Object, PodCounts, PodInfo, pod_counts, pods_for};
 
 use std::path::PathBuf;
 
@@ -70,15 +71,17 @@ pub fn default_namespace(settings: &KubeSettings) -> Result<String, BackendError
 pub async fn connect(settings: &KubeSettings) -> Result<Inventory, BackendError> {
     let options = KubeConfigOptions { context: settings.context.clone(), ..Default::default() };
     let config = match read_kubeconfig(settings)? {
-        Some(kubeconfig) => kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| config_error(settings, e))?,
-        None => kube::Config::incluster().map_err(|e| {
-            config_error(settings, format!("no kubeconfig found and not running in a cluster ({e})"))
-        })?,
+        Some(kubeconfig) => {
+            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| config_error(settings, e))?
+        }
+        None => kube::Config::incluster()
+            .map_err(|e| config_error(settings, format!("no kubeconfig found and not running in a cluster ({e})")))?,
     };
     let shown = redact_url(&config.cluster_url.to_string());
-    let client = kube::Client::try_from(config)
-        .map_err(|e| BackendError { backend: BACKEND, url: shown.clone(), cause: e.to_string() })?;
+    let client = kube::Client::try_from(config).map_err(|e| BackendError {
+        backend: BACKEND,
+        url: shown.clone(),
+        cause: e.to_string(),
+    })?;
     Ok(Inventory::new(client, shown))
 }

@@ -58,11 +58,7 @@ pub fn validate(selector: &str) -> Result<(), String> {
 /// as in linkerd's `labels.Set(...).AsSelector()`.
 pub fn matches(selector: Option<&LabelSelector>, labels: &BTreeMap<String, String>) -> bool {
     let Some(selector) = selector else { return true };
-    let by_labels = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
+    let by_labels = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
     let by_expressions = selector.match_expressions.iter().flatten().all(|e| {
         let values = e.values.as_deref().unwrap_or_default();
         match e.operator.as_str() {

@@ -16,9 +16,8 @@ pub fn redact_url(raw: &str) -> String {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let secret = ["token", "password", "secret", "key", "auth"]
-                    .iter()
-                    .any(|s| k.to_ascii_lowercase().contains(s));
+                let secret =
+                    ["token", "password", "secret", "key", "auth"].iter().any(|s| k.to_ascii_lowercase().contains(s));
                 (k.into_owned(), if secret { "***".to_string() } else { v.into_owned() })
             })
             .collect();

@@ -119,11 +119,7 @@ pub fn go_json_number(x: f64) -> String {
             Some(d) => ('-', d),
             None => ('+', exponent),
         };
-        let digits = if sign == '+' && digits.len() < 2 {
-            format!("0{digits}")
-        } else {
-            digits.to_string()
-        };
+        let digits = if sign == '+' && digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
         return format!("{mantissa}e{sign}{digits}");
     }
     // Rust's `Display` for f64 is the shortest round-trip decimal without an exponent, which is

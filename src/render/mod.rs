@@ -1,1 +1,39 @@
-//! Renderers: pure functions from API responses to table, wide and JSON text.
+//! Renderers: pure functions from API responses to the table, wide and JSON text linkerd prints,
+//! byte for byte. They never do I/O, never `.await`, and never decide anything the CLI decides
+//! (flag validation, exit codes, whether stdout is a terminal).
+//!
+//! Layout: `tabwriter` (Go's `text/tabwriter`), `clitable` (linkerd's `cli/table`), `gojson`
+//! (Go's `encoding/json`), `numbers` (rates and `%.Nf`), and one file per command.
+
+mod clitable;
+mod edges;
+mod gateways;
+mod gojson;
+mod numbers;
+mod routes;
+mod stat;
+mod tabwriter;
+
+#[cfg(test)]
+mod tests;
+
+pub use edges::{EdgesView, render_edges};
+pub use gateways::render_gateways;
+pub use gojson::{GoJson, go_json_number, go_json_string, marshal_indent_line};
+pub use routes::{RoutesView, render_routes};
+pub use stat::{StatView, render_stat};
+
+/// `-o`: the three output formats linkerd knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Json,
+}
+
+/// What a renderer produced: data for stdout, notes (e.g. `No traffic found.\n`) for stderr.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub stdout: String,
+    pub stderr: String,
+}

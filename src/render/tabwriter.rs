@@ -57,6 +57,16 @@ impl TabWriter {
         }
     }
 
+    /// One line of cells, each tab-terminated, then a newline: linkerd appends `\t` to the last
+    /// header cell and ends every row template with `\t\n`, so no line has a trailing cell.
+    pub fn write_row(&mut self, cells: &[String]) {
+        for cell in cells {
+            self.write(cell);
+            self.write("\t");
+        }
+        self.write("\n");
+    }
+
     /// Flush and return everything written.
     pub fn finish(mut self) -> String {
         self.flush_buffered();

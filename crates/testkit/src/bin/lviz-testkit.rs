@@ -1,0 +1,140 @@
+//! `lviz-testkit up [--dir DIR] [--ignore-stdin]`: starts Prometheus (loaded with the emojivoto
+//! mesh) and the fake Kubernetes API, prints shell `export` lines and `ready`, then serves until
+//! SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`), cleaning up on exit.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use lviz_testkit::fixtures::emojivoto_objects;
+use lviz_testkit::kube::FakeKube;
+use lviz_testkit::prometheus::PrometheusServer;
+use lviz_testkit::{EVAL_TIME, Mesh};
+use tokio::signal::unix::{SignalKind, signal};
+
+const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin]";
+
+/// Unix seconds → `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; avoids a date crate for one line).
+fn rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+struct UpArgs {
+    dir: Option<PathBuf>,
+    ignore_stdin: bool,
+}
+
+fn parse_args() -> Result<UpArgs> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("up") => {}
+        _ => bail!("{USAGE}"),
+    }
+    let mut up = UpArgs { dir: None, ignore_stdin: false };
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--dir" => up.dir = Some(args.next().context(USAGE)?.into()),
+            "--ignore-stdin" => up.ignore_stdin = true,
+            _ => bail!("unknown argument {a:?}\n{USAGE}"),
+        }
+    }
+    Ok(up)
+}
+
+async fn wait_for_exit(ignore_stdin: bool) -> Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+    // A plain thread: blocking stdin reads cannot be cancelled, and the process exits anyway.
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    if !ignore_stdin {
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            let _ = closed_tx.send(());
+        });
+    }
+    let stdin_closed = async move {
+        if closed_rx.await.is_err() {
+            // Sender dropped without sending: stdin is ignored.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+        _ = stdin_closed => {}
+    }
+    Ok(())
+}
+
+async fn up(args: UpArgs) -> Result<()> {
+    let (_tmp, dir) = match args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            (None, d)
+        }
+        None => {
+            let t = tempfile::Builder::new().prefix("lviz-testkit-").tempdir()?;
+            let p = t.path().to_path_buf();
+            (Some(t), p)
+        }
+    };
+    let mesh = Mesh::emojivoto();
+    let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start(&mesh))
+        .await
+        .context("Prometheus start task")??;
+    let kube = FakeKube::start(emojivoto_objects()).await?;
+    // lviz can also reach Prometheus through the API server, as `linkerd viz` does.
+    kube.set_service_proxy("linkerd-viz", "prometheus", 9090, &prometheus.url());
+    let kubeconfig = std::path::absolute(dir.join("kubeconfig"))?;
+    kube.write_kubeconfig(&kubeconfig, None)?;
+    println!("export LVIZ_PROMETHEUS_URL={}", prometheus.url());
+    println!("export KUBECONFIG={}", kubeconfig.display());
+    println!("export LVIZ_AT={}", rfc3339(EVAL_TIME));
+    println!("ready");
+    wait_for_exit(args.ignore_stdin).await?;
+    drop(kube);
+    drop(prometheus);
+    Ok(())
+}
+
+fn main() {
+    let result = parse_args().and_then(|args| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("building the tokio runtime")?
+            .block_on(up(args))
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(if e.to_string().starts_with("usage") || e.to_string().starts_with("unknown argument") {
+            2
+        } else {
+            1
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339() {
+        assert_eq!(super::rfc3339(lviz_testkit::EVAL_TIME), "2026-01-01T00:20:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

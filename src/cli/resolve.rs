@@ -1,0 +1,291 @@
+//! From parsed flags to validated API requests and render views, with linkerd's validation
+//! order and messages (viz-semantics §1.3). Every field of every args struct is destructured,
+//! so a new flag cannot be silently ignored.
+
+use std::time::Duration;
+
+use super::{Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, RoutesArgs, StatArgs};
+use crate::api::validate::{edges_request, gateways_request, routes_request, stat_request};
+use crate::api::window::Window;
+use crate::api::{EdgesRequest, GatewaysRequest, ResourceKind, StatSummaryRequest, Target, TopRoutesRequest};
+use crate::error::CliError;
+use crate::k8s::KubeSettings;
+use crate::render::{EdgesView, OutputFormat, RoutesView, StatView};
+
+/// Where the backends are and how long to wait for them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub prometheus_url: Option<String>,
+    pub kube: KubeSettings,
+    pub timeout: Duration,
+}
+
+/// One command, ready to send.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    Stat { requests: Vec<StatSummaryRequest>, view: StatView },
+    Routes { request: TopRoutesRequest, view: RoutesView },
+    Edges { request: EdgesRequest, view: EdgesView },
+    Gateways { request: GatewaysRequest, output: OutputFormat },
+}
+
+type DefaultNamespace<'a> = &'a dyn Fn(&KubeSettings) -> Result<String, CliError>;
+
+pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(Settings, Plan), CliError> {
+    let Cli { global, command } = cli;
+    let GlobalArgs {
+        prometheus_url,
+        kubeconfig,
+        context,
+        namespace,
+        all_namespaces,
+        output,
+        time_window,
+        at,
+        request_timeout,
+    } = global;
+    let kube = KubeSettings { kubeconfig, context };
+    let timeout = humantime::parse_duration(&request_timeout)
+        .map_err(|e| usage(format!("invalid --request-timeout {request_timeout:?}: {e}")))?;
+    if timeout.is_zero() {
+        return Err(usage(format!("invalid --request-timeout {request_timeout:?}: must be more than 0")));
+    }
+    let at = at.as_deref().map(parse_at).transpose()?;
+    let common = Common { namespace, all_namespaces, output, time_window, at, kube: &kube, default_ns };
+    let plan = match command {
+        Command::Stat(args) => stat(args, &common)?,
+        Command::Routes(args) => routes(args, &common)?,
+        Command::Edges(args) => edges(args, &common, color)?,
+        Command::Gateways(args) => gateways(args, &common)?,
+    };
+    Ok((Settings { prometheus_url, kube, timeout }, plan))
+}
+
+struct Common<'a> {
+    namespace: Option<String>,
+    all_namespaces: bool,
+    output: String,
+    time_window: String,
+    at: Option<f64>,
+    kube: &'a KubeSettings,
+    default_ns: DefaultNamespace<'a>,
+}
+
+impl Common<'_> {
+    fn default_namespace(&self) -> Result<String, CliError> {
+        (self.default_ns)(self.kube)
+    }
+    /// `-n`, else the kubeconfig default.
+    fn namespace(&self) -> Result<String, CliError> {
+        match &self.namespace {
+            Some(ns) => Ok(ns.clone()),
+            None => self.default_namespace(),
+        }
+    }
+    /// linkerd compares `-n` with the kubeconfig default rather than asking whether it was given.
+    fn namespace_differs_from_default(&self) -> Result<bool, CliError> {
+        match &self.namespace {
+            Some(ns) => Ok(*ns != self.default_namespace()?),
+            None => Ok(false),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> CliError {
+    CliError::Usage(message.into())
+}
+
+/// linkerd's messages do not always name the value; lviz adds it.
+fn bad_output(message: &str, value: &str) -> CliError {
+    usage(format!("{message} (got {value:?})"))
+}
+
+/// RFC 3339 (`2026-01-01T00:20:00Z`) or Unix seconds (`1767226800`, fractions allowed).
+pub fn parse_at(text: &str) -> Result<f64, CliError> {
+    if let Ok(secs) = text.parse::<f64>()
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        return Ok(secs);
+    }
+    match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => Ok(t.unix_timestamp_nanos() as f64 / 1e9),
+        Err(_) => {
+            Err(usage(format!("invalid --at value {text:?}: expected RFC 3339 (2026-01-01T00:20:00Z) or Unix seconds")))
+        }
+    }
+}
+
+fn stat(args: StatArgs, c: &Common) -> Result<Plan, CliError> {
+    let StatArgs { resources, to, to_namespace, from, from_namespace, selector, unmeshed } = args;
+    let namespace = c.namespace()?;
+    let request_ns = if c.all_namespaces { String::new() } else { namespace.clone() };
+
+    // 1-2: targets, then --to and --from.
+    let targets = Target::parse_many(&request_ns, &resources).map_err(usage)?;
+    let peer_ns = |explicit: &Option<String>| explicit.clone().unwrap_or_else(|| request_ns.clone());
+    let to_target = to.as_deref().map(|t| Target::parse(&peer_ns(&to_namespace), t)).transpose().map_err(usage)?;
+    let from_target =
+        from.as_deref().map(|t| Target::parse(&peer_ns(&from_namespace), t)).transpose().map_err(usage)?;
+
+    // 3: flag combinations, per target.
+    let output = match c.output.as_str() {
+        "table" | "" => OutputFormat::Table,
+        "wide" => OutputFormat::Wide,
+        "json" => OutputFormat::Json,
+        other => return Err(bad_output("--output currently only supports table, json and wide", other)),
+    };
+    for target in &targets {
+        if to.is_some() && from.is_some() {
+            return Err(usage("--to and --from flags are mutually exclusive"));
+        }
+        if to_namespace.is_some() && from_namespace.is_some() {
+            return Err(usage("--to-namespace and --from-namespace flags are mutually exclusive"));
+        }
+        if c.all_namespaces && c.namespace_differs_from_default()? {
+            return Err(usage("--all-namespaces and --namespace flags are mutually exclusive"));
+        }
+        if target.kind == ResourceKind::Namespace {
+            if to_namespace.is_some() {
+                return Err(usage("--to-namespace flag is incompatible with namespace resource type"));
+            }
+            if from_namespace.is_some() {
+                return Err(usage("--from-namespace flag is incompatible with namespace resource type"));
+            }
+            if c.namespace_differs_from_default()? {
+                return Err(usage("--namespace flag is incompatible with namespace resource type"));
+            }
+        }
+    }
+    let selector = selector.unwrap_or_default();
+    crate::k8s::selector::validate(&selector).map_err(usage)?;
+
+    // 4: one request per target.
+    let mut requests = Vec::with_capacity(targets.len());
+    for target in targets {
+        Window::parse_stat(&c.time_window).map_err(usage)?;
+        if c.all_namespaces && !target.name.is_empty() {
+            return Err(usage("stats for a resource cannot be retrieved by name across all namespaces"));
+        }
+        let mut req = StatSummaryRequest {
+            resource_type: target.kind.canonical().to_string(),
+            resource_name: target.name.clone(),
+            namespace: target.namespace.clone(),
+            time_window: c.time_window.clone(),
+            tcp_stats: Some(true),
+            label_selector: selector.clone(),
+            at: c.at,
+            ..Default::default()
+        };
+        if let Some(to) = &to_target {
+            req.to_resource_type = to.kind.canonical().to_string();
+            req.to_resource_name = to.name.clone();
+            req.to_namespace = to.namespace.clone();
+        } else if let Some(ns) = &to_namespace {
+            req.to_namespace = ns.clone();
+        }
+        if let Some(from) = &from_target {
+            req.from_resource_type = from.kind.canonical().to_string();
+            req.from_resource_name = from.name.clone();
+            req.from_namespace = from.namespace.clone();
+        } else if let Some(ns) = &from_namespace {
+            req.from_namespace = ns.clone();
+        }
+        // The server's own checks, so CLI and server reject with the same words.
+        stat_request(&req).map_err(usage)?;
+        requests.push(req);
+    }
+    let view = StatView { output, all_namespaces: c.all_namespaces, unmeshed, from_set: from_target.is_some() };
+    Ok(Plan::Stat { requests, view })
+}
+
+fn routes(args: RoutesArgs, c: &Common) -> Result<Plan, CliError> {
+    let RoutesArgs { target, to, to_namespace, selector } = args;
+    if c.all_namespaces {
+        return Err(usage("routes does not support --all-namespaces; give a namespace with -n"));
+    }
+    let namespace = c.namespace()?;
+    let target = Target::parse(&namespace, &target).map_err(usage)?;
+    let to_ns = to_namespace.clone().unwrap_or_else(|| namespace.clone());
+    let to_target = to.as_deref().map(|t| Target::parse(&to_ns, t)).transpose().map_err(usage)?;
+    let output = match c.output.as_str() {
+        "table" | "" => OutputFormat::Table,
+        "json" => OutputFormat::Json,
+        "wide" if to_target.is_some() => OutputFormat::Wide,
+        "wide" => return Err(usage("wide output is only available when --to is specified")),
+        other => return Err(bad_output("--output currently only supports table, wide, and json", other)),
+    };
+    let selector = selector.unwrap_or_default();
+    crate::k8s::selector::validate(&selector).map_err(usage)?;
+    let mut request = TopRoutesRequest {
+        resource_type: target.kind.canonical().to_string(),
+        resource_name: target.name.clone(),
+        namespace: target.namespace.clone(),
+        time_window: c.time_window.clone(),
+        label_selector: selector,
+        at: c.at,
+        ..Default::default()
+    };
+    if let Some(to) = &to_target {
+        request.to_resource_type = to.kind.canonical().to_string();
+        request.to_resource_name = to.name.clone();
+        request.to_namespace = to.namespace.clone();
+    }
+    routes_request(&request).map_err(usage)?;
+    Ok(Plan::Routes { request, view: RoutesView { output, to_set: to_target.is_some() } })
+}
+
+fn edges(args: EdgesArgs, c: &Common, color: bool) -> Result<Plan, CliError> {
+    let EdgesArgs { resource_type } = args;
+    let namespace = if c.all_namespaces { String::new() } else { c.namespace()? };
+    let target = Target::parse(&namespace, &resource_type).map_err(usage)?;
+    if !target.name.is_empty() {
+        return Err(usage(format!(
+            "Edges cannot be returned for a specific resource name; remove {} from query",
+            target.name
+        )));
+    }
+    if matches!(target.kind, ResourceKind::Service | ResourceKind::All) {
+        return Err(usage(format!("Resource type is not supported: {}", target.kind)));
+    }
+    let output = match c.output.as_str() {
+        "table" | "" => OutputFormat::Table,
+        "wide" => OutputFormat::Wide,
+        "json" => OutputFormat::Json,
+        other => return Err(bad_output("--output supports table, json and wide", other)),
+    };
+    let request = EdgesRequest { resource_type: target.kind.canonical().to_string(), namespace, at: c.at };
+    edges_request(&request).map_err(usage)?;
+    Ok(Plan::Edges { request, view: EdgesView { output, color } })
+}
+
+fn gateways(args: GatewaysArgs, c: &Common) -> Result<Plan, CliError> {
+    let GatewaysArgs { cluster_name, gateway_namespace } = args;
+    let output = match c.output.as_str() {
+        "table" | "" | "wide" => OutputFormat::Table,
+        "json" => OutputFormat::Json,
+        other => return Err(bad_output("--output supports table and json", other)),
+    };
+    let request = GatewaysRequest {
+        time_window: c.time_window.clone(),
+        gateway_namespace: gateway_namespace.unwrap_or_default(),
+        remote_cluster_name: cluster_name.unwrap_or_default(),
+        at: c.at,
+    };
+    gateways_request(&request).map_err(usage)?;
+    Ok(Plan::Gateways { request, output })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_accepts_rfc3339_and_unix_seconds() {
+        assert_eq!(parse_at("1767226800").unwrap(), 1767226800.0);
+        assert_eq!(parse_at("2026-01-01T00:20:00Z").unwrap(), 1767226800.0);
+        assert_eq!(parse_at("2026-01-01T01:20:00+01:00").unwrap(), 1767226800.0);
+        let err = parse_at("yesterday").unwrap_err().to_string();
+        assert!(err.contains("\"yesterday\""), "{err}");
+    }
+}

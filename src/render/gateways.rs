@@ -1,0 +1,83 @@
+//! `multicluster gateways` output. lviz reads latency percentiles from Prometheus, so it prints
+//! the pre-2022 viz layout of linkerd's `gateways` command (`CLUSTER ALIVE NUM_SVC LATENCY_P50
+//! LATENCY_P95 LATENCY_P99`, `cli/table` style). Pure; no I/O.
+//!
+//! Deliberate departures from upstream, where upstream is unhelpful:
+//! * no rows: upstream prints a bare header (old command) or `null` (current `-o json`); lviz
+//!   prints `No gateways found.` on stderr for tables, like stat and edges, and `[]` for JSON;
+//! * upstream rows come in Go map order (random); lviz sorts by cluster name, then ALIVE text,
+//!   which is the sort the old table asked for;
+//! * upstream cuts numbers wider than the fixed NUM_SVC (9) and LATENCY (11) columns; lviz lets
+//!   those columns grow instead, which changes nothing for realistic values;
+//! * the JSON uses the API's field names (upstream's current JSON has different fields).
+
+use super::clitable::{self, Column};
+use super::gojson::{GoJson, marshal_indent_line};
+use super::{OutputFormat, Rendered};
+use crate::api::GatewayRow;
+
+const COLUMNS: [Column; 6] = [
+    Column { header: "CLUSTER", width: 7, flexible: true, left_align: true },
+    Column { header: "ALIVE", width: 5, flexible: true, left_align: true },
+    Column { header: "NUM_SVC", width: 9, flexible: true, left_align: false },
+    Column { header: "LATENCY_P50", width: 11, flexible: true, left_align: false },
+    Column { header: "LATENCY_P95", width: 11, flexible: true, left_align: false },
+    Column { header: "LATENCY_P99", width: 11, flexible: true, left_align: false },
+];
+
+fn alive_text(alive: bool) -> &'static str {
+    if alive { "True" } else { "False" }
+}
+
+pub fn render_gateways(rows: &[GatewayRow], output: OutputFormat) -> Rendered {
+    let mut sorted: Vec<&GatewayRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.cluster_name.as_str(), alive_text(a.alive)).cmp(&(b.cluster_name.as_str(), alive_text(b.alive)))
+    });
+
+    match output {
+        OutputFormat::Json => Rendered { stdout: gateways_json(&sorted), stderr: String::new() },
+        OutputFormat::Table | OutputFormat::Wide => {
+            if sorted.is_empty() {
+                return Rendered { stdout: String::new(), stderr: "No gateways found.\n".to_string() };
+            }
+            let cells: Vec<Vec<String>> = sorted
+                .iter()
+                .map(|r| {
+                    let latency = |ms: u64| {
+                        if r.alive { format!("{ms}ms") } else { "-".to_string() }
+                    };
+                    vec![
+                        r.cluster_name.clone(),
+                        alive_text(r.alive).to_string(),
+                        r.paired_services.to_string(),
+                        latency(r.latency_ms_p50),
+                        latency(r.latency_ms_p95),
+                        latency(r.latency_ms_p99),
+                    ]
+                })
+                .collect();
+            Rendered { stdout: clitable::render(&COLUMNS, &cells), stderr: String::new() }
+        }
+    }
+}
+
+fn gateways_json(rows: &[&GatewayRow]) -> String {
+    let entries = rows
+        .iter()
+        .map(|r| {
+            let latency = |ms: u64| {
+                if r.alive { GoJson::Uint(ms) } else { GoJson::Null }
+            };
+            GoJson::object([
+                ("cluster_name", GoJson::str(&r.cluster_name)),
+                ("alive", GoJson::Bool(r.alive)),
+                ("paired_services", GoJson::Uint(r.paired_services)),
+                ("latency_ms_p50", latency(r.latency_ms_p50)),
+                ("latency_ms_p95", latency(r.latency_ms_p95)),
+                ("latency_ms_p99", latency(r.latency_ms_p99)),
+            ])
+        })
+        .collect();
+    marshal_indent_line(&GoJson::Array(entries))
+}

@@ -1,0 +1,266 @@
+//! `stat` output: linkerd's `writeStatsToBuffer` / `printStatTables` / `printStatJSON`
+//! (`viz/cmd/stat.go`) over the rows of every stat response. Pure; no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::gojson::{GoJson, marshal_indent_line};
+use super::numbers::{bytes_rate_cell, per_second, percent_cell, request_rate, rps_cell, success_rate};
+use super::tabwriter::{TabWriter, pad_right_bytes, pad_right_runes, strip_left_padding};
+use super::{OutputFormat, Rendered};
+use crate::api::{ResourceKind, StatRow};
+
+/// How `stat` was asked to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatView {
+    pub output: OutputFormat,
+    /// `-A`: adds the NAMESPACE column.
+    pub all_namespaces: bool,
+    /// `--unmeshed`: keep rows of pod-owning kinds with no meshed pod.
+    pub unmeshed: bool,
+    /// `--from` was given: unmeshed destinations are kept (their metrics are client-side).
+    pub from_set: bool,
+}
+
+/// One displayed row: linkerd's `row` plus `rowStats` (present only with request data).
+struct ViewRow {
+    meshed: String,
+    status: String,
+    stats: Option<RowStats>,
+}
+
+struct RowStats {
+    success: f64,
+    rps: f64,
+    p50: u64,
+    p95: u64,
+    p99: u64,
+    tcp_conns: u64,
+    read_rate: f64,
+    write_rate: f64,
+}
+
+/// The kind string as a known kind; linkerd works on the raw type string, so unknown strings are
+/// kept as tables (they count for prefixes and "No traffic found.") but never displayed.
+fn kind(type_str: &str) -> Option<ResourceKind> {
+    ResourceKind::from_canonical(type_str)
+}
+
+/// `isPodOwnerResource`; the removed `authority` type is the one unknown string that is not.
+fn owns_pods(type_str: &str) -> bool {
+    kind(type_str).map_or(type_str != "authority", ResourceKind::owns_pods)
+}
+
+/// `showTCPConns`.
+fn shows_tcp(type_str: &str) -> bool {
+    !matches!(type_str, "authority" | "serverauthorization" | "authorizationpolicy" | "httproute")
+}
+
+/// Kinds in `k8s.AllResources`, the only ones linkerd prints (in that order).
+fn display_rank(type_str: &str) -> Option<usize> {
+    let rank = kind(type_str)?.display_rank();
+    (rank != ResourceKind::All.display_rank()).then_some(rank)
+}
+
+/// `getNamePrefix`: `<short>/`, which is a bare `/` for kinds without a short name.
+fn name_prefix(type_str: &str) -> String {
+    format!("{}/", kind(type_str).map_or("", ResourceKind::short))
+}
+
+/// `namespaceName`: the key is `"<namespace>/<name>"` and linkerd splits it back on `/`.
+fn split_key(key: &str) -> (&str, &str) {
+    let mut parts = key.split('/');
+    let namespace = parts.next().unwrap_or("");
+    let name = parts.next().unwrap_or("");
+    (namespace, name)
+}
+
+pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
+    // The prefix decision for *widths* counts every returned type, even those whose rows the
+    // unmeshed filter drops below (linkerd edge case: over-wide NAME column, unprefixed names).
+    let all_types: BTreeSet<&str> = rows.iter().map(|r| r.resource.kind.as_str()).collect();
+    let prefix_for_width = all_types.len() > 1;
+
+    let mut max_name = "NAME".len();
+    let mut max_namespace = "NAMESPACE".len();
+    // type → key → row; BTreeMap iteration is `sort.Strings` byte order, and a duplicate key
+    // overwrites the earlier row as linkerd's map assignment does.
+    let mut tables: BTreeMap<&str, BTreeMap<String, ViewRow>> = BTreeMap::new();
+
+    for r in rows {
+        let type_str = r.resource.kind.as_str();
+        if !view.unmeshed && r.meshed_pod_count == 0 && owns_pods(type_str) && !view.from_set {
+            continue;
+        }
+        let name = &r.resource.name;
+        let namespace = &r.resource.namespace;
+        let shown_len = if prefix_for_width { name_prefix(type_str).len() + name.len() } else { name.len() };
+        max_name = max_name.max(shown_len);
+        max_namespace = max_namespace.max(namespace.len());
+
+        let meshed = match type_str {
+            "authority" | "service" => "-".to_string(),
+            _ => format!("{}/{}", r.meshed_pod_count, r.running_pod_count),
+        };
+        let stats = r.stats.filter(|s| s.has_request_data()).map(|s| {
+            let tcp = r.tcp_stats.unwrap_or_default();
+            RowStats {
+                success: success_rate(s.success_count, s.failure_count),
+                rps: request_rate(s.success_count, s.failure_count, &r.time_window),
+                p50: s.latency_ms_p50,
+                p95: s.latency_ms_p95,
+                p99: s.latency_ms_p99,
+                tcp_conns: tcp.open_connections,
+                read_rate: per_second(tcp.read_bytes_total, &r.time_window),
+                write_rate: per_second(tcp.write_bytes_total, &r.time_window),
+            }
+        });
+        tables
+            .entry(type_str)
+            .or_default()
+            .insert(format!("{namespace}/{name}"), ViewRow { meshed, status: r.status.clone(), stats });
+    }
+
+    let mut displayed: Vec<(usize, &str, &BTreeMap<String, ViewRow>)> =
+        tables.iter().filter_map(|(t, rows)| display_rank(t).map(|rank| (rank, *t, rows))).collect();
+    displayed.sort_by_key(|(rank, ..)| *rank);
+
+    match view.output {
+        OutputFormat::Json => Rendered { stdout: stat_json(&displayed), stderr: String::new() },
+        OutputFormat::Table | OutputFormat::Wide => {
+            if tables.is_empty() {
+                return Rendered { stdout: String::new(), stderr: "No traffic found.\n".to_string() };
+            }
+            let widths = Widths { name: max_name, namespace: max_namespace };
+            // The printed prefix counts the tables kept, not the types returned.
+            let print_prefix = tables.len() > 1;
+            let mut w = TabWriter::default();
+            for (i, (_, type_str, rows)) in displayed.iter().enumerate() {
+                if i > 0 {
+                    w.write("\n");
+                }
+                let prefix = if print_prefix { name_prefix(type_str) } else { String::new() };
+                write_table(&mut w, type_str, rows, &prefix, widths, view);
+            }
+            Rendered { stdout: strip_left_padding(&w.finish()), stderr: String::new() }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Widths {
+    name: usize,
+    namespace: usize,
+}
+
+fn write_table(
+    w: &mut TabWriter,
+    type_str: &str,
+    rows: &BTreeMap<String, ViewRow>,
+    prefix: &str,
+    widths: Widths,
+    view: &StatView,
+) {
+    let is_policy = matches!(type_str, "server" | "serverauthorization" | "authorizationpolicy" | "httproute");
+    let has_unauthorized = matches!(type_str, "server" | "httproute");
+    let tcp = shows_tcp(type_str);
+    let tcp_bytes = tcp && view.output == OutputFormat::Wide;
+
+    let mut header: Vec<String> = Vec::new();
+    if view.all_namespaces {
+        header.push(pad_right_runes("NAMESPACE", widths.namespace));
+    }
+    header.push(pad_right_runes("NAME", widths.name));
+    if type_str == "pod" {
+        header.push("STATUS".into());
+    }
+    if type_str == "httproute" {
+        header.push("SERVER".into());
+    }
+    if !is_policy {
+        header.push("MESHED".into());
+    }
+    if has_unauthorized {
+        header.push("UNAUTHORIZED".into());
+    }
+    header.extend(["SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99"].map(String::from));
+    if tcp {
+        header.push("TCP_CONN".into());
+    }
+    if tcp_bytes {
+        header.extend(["READ_BYTES/SEC", "WRITE_BYTES/SEC"].map(String::from));
+    }
+    w.write_row(&header);
+
+    for (key, row) in rows {
+        let (namespace, name) = split_key(key);
+        let mut cells: Vec<String> = Vec::new();
+        if view.all_namespaces {
+            cells.push(pad_right_bytes(namespace, widths.namespace));
+        }
+        cells.push(pad_right_bytes(&format!("{prefix}{name}"), widths.name));
+        if type_str == "pod" {
+            cells.push(row.status.clone());
+        }
+        if type_str == "httproute" {
+            // linkerd reads srv_stats.srv.name here and crashes without srv stats; the API
+            // carries no srv stats, so lviz prints an empty SERVER cell instead.
+            cells.push(String::new());
+        }
+        if !is_policy {
+            cells.push(row.meshed.clone());
+        }
+        if has_unauthorized {
+            // Without srv stats linkerd prints a rate of 0, with an `rps` suffix.
+            cells.push(rps_cell(0.0));
+        }
+        match &row.stats {
+            Some(s) => {
+                cells.push(percent_cell(s.success));
+                cells.push(rps_cell(s.rps));
+                cells.extend([s.p50, s.p95, s.p99].map(|ms| format!("{ms}ms")));
+                if tcp {
+                    cells.push(s.tcp_conns.to_string());
+                }
+                if tcp_bytes {
+                    cells.push(bytes_rate_cell(s.read_rate));
+                    cells.push(bytes_rate_cell(s.write_rate));
+                }
+            }
+            None => {
+                let dashes = 5 + usize::from(tcp) + 2 * usize::from(tcp_bytes);
+                cells.extend(std::iter::repeat_n("-".to_string(), dashes));
+            }
+        }
+        w.write_row(&cells);
+    }
+}
+
+fn stat_json(displayed: &[(usize, &str, &BTreeMap<String, ViewRow>)]) -> String {
+    let mut entries = Vec::new();
+    for (_, type_str, rows) in displayed {
+        for (key, row) in rows.iter() {
+            let (namespace, name) = split_key(key);
+            let mut fields = vec![
+                ("namespace", GoJson::str(namespace)),
+                ("kind", GoJson::str(type_str)),
+                ("name", GoJson::str(name)),
+            ];
+            // `meshed` is declared omitempty and never set upstream, so it never appears.
+            let s = row.stats.as_ref();
+            fields.push(("success", GoJson::opt_float(s.map(|s| s.success))));
+            fields.push(("rps", GoJson::opt_float(s.map(|s| s.rps))));
+            fields.push(("latency_ms_p50", GoJson::opt_uint(s.map(|s| s.p50))));
+            fields.push(("latency_ms_p95", GoJson::opt_uint(s.map(|s| s.p95))));
+            fields.push(("latency_ms_p99", GoJson::opt_uint(s.map(|s| s.p99))));
+            if let Some(s) = s
+                && shows_tcp(type_str)
+            {
+                fields.push(("tcp_open_connections", GoJson::Uint(s.tcp_conns)));
+                fields.push(("tcp_read_bytes_rate", GoJson::Float(s.read_rate)));
+                fields.push(("tcp_write_bytes_rate", GoJson::Float(s.write_rate)));
+            }
+            entries.push(GoJson::object(fields));
+        }
+    }
+    marshal_indent_line(&GoJson::Array(entries))
+}
