@@ -4,6 +4,7 @@
 //! `engine` or remote API) → `api` response → `render` → text.
 
 pub mod api;
+pub mod backend;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use futures::future::try_join_all;
 
 use crate::api::StatRow;
+use crate::backend::Backend;
 use crate::cli::Cli;
 use crate::cli::resolve::{Plan, Settings, resolve};
 use crate::engine::{Engine, EngineSettings};
@@ -40,15 +41,15 @@ pub async fn embedded_engine(settings: &Settings) -> Result<Engine, CliError> {
 
 pub async fn run(cli: Cli) -> Result<Rendered, CliError> {
     let (settings, plan) = resolve(cli, &default_namespace, color_enabled())?;
-    let engine = embedded_engine(&settings).await?;
-    execute(&engine, plan).await
+    let backend = Backend::Embedded(embedded_engine(&settings).await?);
+    execute(&backend, plan).await
 }
 
 /// Sends a plan's requests and renders the answers.
-pub async fn execute(engine: &Engine, plan: Plan) -> Result<Rendered, CliError> {
+pub async fn execute(backend: &Backend, plan: Plan) -> Result<Rendered, CliError> {
     match plan {
         Plan::Stat { requests, view } => {
-            let responses = try_join_all(requests.iter().map(|r| engine.stat(r))).await?;
+            let responses = try_join_all(requests.iter().map(|r| backend.stat(r))).await?;
             let mut rows: Vec<StatRow> = Vec::new();
             for response in responses {
                 if let Some(e) = response.error {
@@ -61,7 +62,7 @@ pub async fn execute(engine: &Engine, plan: Plan) -> Result<Rendered, CliError> 
             Ok(render::render_stat(&rows, &view))
         }
         Plan::Routes { request, view } => {
-            let response = engine.top_routes(&request).await?;
+            let response = backend.top_routes(&request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }
@@ -69,7 +70,7 @@ pub async fn execute(engine: &Engine, plan: Plan) -> Result<Rendered, CliError> 
             Ok(render::render_routes(&tables, &view))
         }
         Plan::Edges { request, view } => {
-            let response = engine.edges(&request).await?;
+            let response = backend.edges(&request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }
@@ -77,7 +78,7 @@ pub async fn execute(engine: &Engine, plan: Plan) -> Result<Rendered, CliError> 
             Ok(render::render_edges(&edges, &view))
         }
         Plan::Gateways { request, output } => {
-            let response = engine.gateways(&request).await?;
+            let response = backend.gateways(&request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }

@@ -27,17 +27,11 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus)
-    #[arg(long, env = "LVIZ_PROMETHEUS_URL", global = true, value_name = "URL")]
-    pub prometheus_url: Option<String>,
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 
-    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
-    #[arg(long, global = true, value_name = "PATH")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// Kubeconfig context to use for this call
-    #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 
     /// Namespace of the resources (default: the context's namespace, else `default`)
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
@@ -46,10 +40,6 @@ pub struct GlobalArgs {
     /// Look in every namespace
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
-
-    /// Output format: table, wide or json
-    #[arg(short = 'o', long, global = true, default_value = "table", value_name = "FORMAT")]
-    pub output: String,
 
     /// Time window of the metrics (Go duration: 30s, 1m, 1h30m)
     #[arg(short = 't', long, global = true, default_value = "1m", value_name = "WINDOW")]
@@ -62,6 +52,37 @@ pub struct GlobalArgs {
     /// Give up on a backend request after this long
     #[arg(long, global = true, default_value = "30s", value_name = "DURATION")]
     pub request_timeout: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How to reach Prometheus (or a Prometheus-compatible engine).
+#[derive(Debug, Args)]
+pub struct PrometheusArgs {
+    /// Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus)
+    #[arg(long, env = "LVIZ_PROMETHEUS_URL", global = true, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+}
+
+/// How to reach Kubernetes.
+#[derive(Debug, Args)]
+pub struct KubeArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use for this call
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// How results are shown.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format: table, wide or json
+    #[arg(short = 'o', long, global = true, default_value = "table", value_name = "FORMAT")]
+    pub output: String,
 }
 
 #[derive(Debug, Subcommand)]

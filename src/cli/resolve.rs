@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use super::{Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, RoutesArgs, StatArgs};
+use super::{
+    Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs, RoutesArgs, StatArgs,
+};
 use crate::api::validate::{edges_request, gateways_request, routes_request, stat_request};
 use crate::api::window::Window;
 use crate::api::{EdgesRequest, GatewaysRequest, ResourceKind, StatSummaryRequest, Target, TopRoutesRequest};
@@ -33,17 +35,10 @@ type DefaultNamespace<'a> = &'a dyn Fn(&KubeSettings) -> Result<String, CliError
 
 pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(Settings, Plan), CliError> {
     let Cli { global, command } = cli;
-    let GlobalArgs {
-        prometheus_url,
-        kubeconfig,
-        context,
-        namespace,
-        all_namespaces,
-        output,
-        time_window,
-        at,
-        request_timeout,
-    } = global;
+    let GlobalArgs { prometheus, kube, namespace, all_namespaces, time_window, at, request_timeout, output } = global;
+    let PrometheusArgs { prometheus_url } = prometheus;
+    let KubeArgs { kubeconfig, context } = kube;
+    let OutputArgs { output } = output;
     let kube = KubeSettings { kubeconfig, context };
     let timeout = humantime::parse_duration(&request_timeout)
         .map_err(|e| usage(format!("invalid --request-timeout {request_timeout:?}: {e}")))?;
