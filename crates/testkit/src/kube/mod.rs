@@ -41,7 +41,10 @@ enum Stop {
 }
 
 async fn bind(objects: Vec<Value>) -> Result<(tokio::net::TcpListener, Arc<Shared>)> {
-    let store = Store::new(objects)?;
+    bind_store(Store::new(objects)?).await
+}
+
+async fn bind_store(store: Store) -> Result<(tokio::net::TcpListener, Arc<Shared>)> {
     let http = reqwest::Client::builder().build().context("building the service-proxy HTTP client")?;
     let shared = Arc::new(Shared { store, mutable: Mutex::new(Mutable::default()), http });
     let listener =
@@ -58,6 +61,14 @@ impl FakeKube {
     /// Starts serving `objects` on the caller's tokio runtime.
     pub async fn start(objects: Vec<Value>) -> Result<FakeKube> {
         let (listener, shared) = bind(objects).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(serve(listener, shared.clone()));
+        Self::finish(addr, shared, Stop::Task(task))
+    }
+
+    /// Serves the objects exactly as given (no `uid` filled in), for Linkerd's own fixtures.
+    pub async fn start_verbatim(objects: Vec<Value>) -> Result<FakeKube> {
+        let (listener, shared) = bind_store(Store::verbatim(objects)?).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(serve(listener, shared.clone()));
         Self::finish(addr, shared, Stop::Task(task))

@@ -133,6 +133,16 @@ impl Store {
     /// Files each object under the resource of its `apiVersion` + `kind`, filling `uid`,
     /// `resourceVersion` and `creationTimestamp` when absent.
     pub fn new(objects: Vec<Value>) -> Result<Store> {
+        Self::build(objects, true)
+    }
+
+    /// Like [`Store::new`] but keeps a missing `uid` missing, as Linkerd's unit-test fixtures
+    /// (the conformance vectors) rely on an owner without a UID matching by selector alone.
+    pub fn verbatim(objects: Vec<Value>) -> Result<Store> {
+        Self::build(objects, false)
+    }
+
+    fn build(objects: Vec<Value>, fill_uids: bool) -> Result<Store> {
         let mut by_resource: Vec<Vec<Value>> = vec![Vec::new(); RESOURCES.len()];
         let mut rv: u64 = 1000;
         for mut obj in objects {
@@ -152,7 +162,7 @@ impl Store {
             }
             let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
             let meta = &mut obj["metadata"];
-            if meta["uid"].is_null() {
+            if fill_uids && meta["uid"].is_null() {
                 meta["uid"] = json!(uid_for(&format!("{kind}/{ns}/{name}")));
             }
             if meta["resourceVersion"].is_null() {
