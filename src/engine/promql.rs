@@ -163,14 +163,22 @@ pub struct StatQueries {
 pub const QUANTILES: [(&str, f64); 3] = [("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99)];
 
 impl StatQueries {
-    pub fn build(labels: &Selector, bytes_labels: &Selector, group: &[String], window: &str) -> Self {
+    /// `conn_labels` is `labels` except for services, whose connection query also carries the
+    /// peer matcher (`stat_summary.go` applies `peer="dst"` to every service TCP query).
+    pub fn build(
+        labels: &Selector,
+        conn_labels: &Selector,
+        bytes_labels: &Selector,
+        group: &[String],
+        window: &str,
+    ) -> Self {
         let l = labels.render();
         let g = group.join(", ");
         let buckets = format!("sum(irate(response_latency_ms_bucket{l}[{window}])) by (le, {g})");
         StatQueries {
             requests: format!("sum(increase(response_total{l}[{window}])) by ({g}, classification, tls)"),
             latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
-            tcp_connections: format!("sum(tcp_open_connections{l}) by ({g})"),
+            tcp_connections: format!("sum(tcp_open_connections{}) by ({g})", conn_labels.render()),
             tcp_read_bytes: format!("sum(increase(tcp_read_bytes_total{}[{window}])) by ({g})", bytes_labels.render()),
             tcp_write_bytes: format!(
                 "sum(increase(tcp_write_bytes_total{}[{window}])) by ({g})",

@@ -6,7 +6,7 @@ use futures::future::try_join_all;
 
 use super::promql::{self, Matcher, Selector, StatQueries};
 use super::samples::{Key, count_by_classification, value_by_key};
-use super::{Engine, EngineError, EngineSettings, Results};
+use super::{Engine, EngineError, EngineSettings, QueryPlan, Results, quantile};
 use crate::api::resource::STAT_ALL_KINDS;
 use crate::api::validate::{Direction, StatSpec, stat_request};
 use crate::api::{
@@ -74,15 +74,22 @@ pub fn plan_kind(spec: &StatSpec, kind: ResourceKind, settings: &EngineSettings)
     bytes_labels.push(Matcher::eq("peer", peer));
     // Validation already proved the window renders.
     let window = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
-    KindPlan { kind, queries: StatQueries::build(&labels, &bytes_labels, &group_by, &window), group_by }
+    let conn_labels = if kind == ResourceKind::Service { &bytes_labels } else { &labels };
+    KindPlan { kind, queries: StatQueries::build(&labels, conn_labels, &bytes_labels, &group_by, &window), group_by }
 }
 
-/// Pure: every query text a request sends (deduplicated).
-pub fn query_texts(plans: &[KindPlan], tcp: bool) -> BTreeSet<String> {
+/// Pure: every query text a request sends (deduplicated). The lviz plan asks for each kind's
+/// bucket rates once instead of Linkerd's three `histogram_quantile` queries.
+pub fn query_texts(plans: &[KindPlan], tcp: bool, query_plan: QueryPlan) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for p in plans {
         out.insert(p.queries.requests.clone());
-        out.extend(p.queries.latency.iter().cloned());
+        match query_plan {
+            QueryPlan::Linkerd => out.extend(p.queries.latency.iter().cloned()),
+            QueryPlan::Lviz => {
+                out.insert(p.queries.latency_buckets.clone());
+            }
+        }
         if tcp {
             out.insert(p.queries.tcp_connections.clone());
             out.insert(p.queries.tcp_read_bytes.clone());
@@ -106,7 +113,7 @@ pub fn assemble_kind(
     plan: &KindPlan,
     spec: &StatSpec,
     results: &Results,
-    inventory: &Inventory,
+    inventory: Option<&Inventory>,
     settings: &EngineSettings,
 ) -> StatTable {
     let empty = Vec::new();
@@ -157,7 +164,7 @@ pub fn assemble_kind(
             let resource = Resource { namespace: key.0.clone(), kind: kind_name.clone(), name: key.1.clone() };
             rows.push(row(resource, key));
         }
-    } else {
+    } else if let Some(inventory) = inventory {
         let objects = inventory.objects.get(&plan.kind).map(Vec::as_slice).unwrap_or_default();
         let intermediates = inventory.intermediates.get(&plan.kind).map(Vec::as_slice).unwrap_or_default();
         for obj in objects {
@@ -176,10 +183,26 @@ pub fn assemble_kind(
             r.status = obj.pod.as_ref().map(|p| p.status.clone()).unwrap_or_default();
             rows.push(r);
         }
+    } else {
+        // Prometheus-only: every key any query returned is a row (with --to/--from, only keys
+        // with request metrics, as above); pod counts and status are unknown.
+        let mut keys: BTreeSet<&Key> = basic.keys().collect();
+        if spec.direction == Direction::Inbound {
+            keys.extend(conns.keys().chain(reads.keys()).chain(writes.keys()));
+        }
+        for key in keys {
+            let resource = Resource { namespace: key.0.clone(), kind: kind_name.clone(), name: key.1.clone() };
+            let mut r = row(resource, key);
+            r.pods_unknown = true;
+            rows.push(r);
+        }
     }
     rows.sort_by(|a, b| (&a.resource.namespace, &a.resource.name).cmp(&(&b.resource.namespace, &b.resource.name)));
     StatTable { pod_group: PodGroup { rows } }
 }
+
+/// `-l` filters Kubernetes objects; metric labels do not carry Kubernetes labels.
+pub const NEEDS_KUBE_SELECTOR: &str = "a label selector (-l) needs Kubernetes access; it cannot be used with --no-kube";
 
 pub fn error_response(message: String) -> StatSummaryResponse {
     StatSummaryResponse { ok: None, error: Some(ResponseError { error: message }) }
@@ -195,8 +218,12 @@ impl Engine {
         let kinds: Vec<ResourceKind> =
             if spec.target.kind == ResourceKind::All { STAT_ALL_KINDS.to_vec() } else { vec![spec.target.kind] };
         let plans: Vec<KindPlan> = kinds.iter().map(|k| plan_kind(&spec, *k, self.settings())).collect();
-        let queries = if spec.skip_stats { BTreeSet::new() } else { query_texts(&plans, spec.tcp_stats) };
+        let query_plan = self.settings().query_plan;
+        let queries = if spec.skip_stats { BTreeSet::new() } else { query_texts(&plans, spec.tcp_stats, query_plan) };
 
+        if self.inventory().is_none() && !spec.label_selector.is_empty() {
+            return Ok(error_response(NEEDS_KUBE_SELECTOR.to_string()));
+        }
         let (results, inventory, window_check) =
             futures::join!(self.run_queries(queries, spec.at), self.stat_inventory(&spec, &kinds), async {
                 if spec.skip_stats { Ok(()) } else { self.check_window(&spec.window).await }
@@ -205,15 +232,23 @@ impl Engine {
             return Ok(error_response(message));
         }
         let inventory = inventory?;
-        let results = results?;
-        let stat_tables =
-            plans.iter().map(|p| assemble_kind(p, &spec, &results, &inventory, self.settings())).collect();
+        let mut results = results?;
+        if query_plan == QueryPlan::Lviz {
+            for p in &plans {
+                quantile::answer_latency_queries(&mut results, &p.queries.latency_buckets, &p.queries.latency);
+            }
+        }
+        let stat_tables = plans
+            .iter()
+            .map(|p| assemble_kind(p, &spec, &results, inventory.as_ref(), self.settings()))
+            .collect();
         Ok(StatSummaryResponse { ok: Some(StatSummaryOk { stat_tables }), error: None })
     }
 
-    async fn stat_inventory(&self, spec: &StatSpec, kinds: &[ResourceKind]) -> Result<Inventory, EngineError> {
+    /// The Kubernetes facts of a request; None in Prometheus-only mode.
+    async fn stat_inventory(&self, spec: &StatSpec, kinds: &[ResourceKind]) -> Result<Option<Inventory>, EngineError> {
         let t = &spec.target;
-        let kube = self.inventory();
+        let Some(kube) = self.inventory() else { return Ok(None) };
         let listed: Vec<ResourceKind> = kinds.iter().copied().filter(|k| *k != ResourceKind::Service).collect();
         let objects = try_join_all(listed.iter().map(|k| async move {
             Ok::<_, EngineError>((*k, kube.objects(*k, &t.namespace, &t.name, &spec.label_selector).await?))
@@ -232,10 +267,106 @@ impl Engine {
             Ok::<_, EngineError>(kube.pods(scope).await?)
         };
         let (objects, intermediates, pods) = futures::try_join!(objects, intermediates, pods)?;
-        Ok(Inventory {
+        Ok(Some(Inventory {
             objects: objects.into_iter().collect(),
             pods,
             intermediates: intermediates.into_iter().collect(),
-        })
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::StatSummaryRequest;
+
+    /// All queries of one request, sorted, as linkerd's tests compare them.
+    fn queries(req: StatSummaryRequest) -> Vec<String> {
+        let spec = stat_request(&req).expect("valid request");
+        let plan = plan_kind(&spec, spec.target.kind, &EngineSettings::default());
+        query_texts(&[plan], spec.tcp_stats, QueryPlan::Linkerd).into_iter().collect()
+    }
+
+    fn req(kind: &str, name: &str, ns: &str) -> StatSummaryRequest {
+        StatSummaryRequest {
+            resource_type: kind.into(),
+            resource_name: name.into(),
+            namespace: ns.into(),
+            time_window: "1m".into(),
+            tcp_stats: Some(true),
+            ..Default::default()
+        }
+    }
+
+    // viz-semantics.md §2.2: upstream-tested strings (stat_summary_test.go).
+    #[test]
+    fn named_pod_inbound_with_tcp() {
+        let mut want = vec![
+            r#"histogram_quantile(0.5, sum(irate(response_latency_ms_bucket{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}[1m])) by (le, namespace, pod))"#,
+            r#"histogram_quantile(0.95, sum(irate(response_latency_ms_bucket{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}[1m])) by (le, namespace, pod))"#,
+            r#"histogram_quantile(0.99, sum(irate(response_latency_ms_bucket{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}[1m])) by (le, namespace, pod))"#,
+            r#"sum(increase(response_total{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}[1m])) by (namespace, pod, classification, tls)"#,
+            r#"sum(tcp_open_connections{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}) by (namespace, pod)"#,
+            r#"sum(increase(tcp_read_bytes_total{direction="inbound", namespace="emojivoto", peer="src", pod="emojivoto-1"}[1m])) by (namespace, pod)"#,
+            r#"sum(increase(tcp_write_bytes_total{direction="inbound", namespace="emojivoto", peer="src", pod="emojivoto-1"}[1m])) by (namespace, pod)"#,
+        ];
+        want.sort();
+        assert_eq!(queries(req("pod", "emojivoto-1", "emojivoto")), want);
+    }
+
+    #[test]
+    fn to_and_from_pods() {
+        let mut r = req("pod", "emojivoto-1", "emojivoto");
+        r.to_resource_type = "pod".into();
+        r.to_resource_name = "emojivoto-2".into();
+        r.to_namespace = "emojivoto".into();
+        let q = queries(r);
+        assert!(q.contains(&r#"sum(increase(response_total{direction="outbound", dst_namespace="emojivoto", dst_pod="emojivoto-2", namespace="emojivoto", pod="emojivoto-1"}[1m])) by (namespace, pod, classification, tls)"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(increase(tcp_read_bytes_total{direction="outbound", dst_namespace="emojivoto", dst_pod="emojivoto-2", namespace="emojivoto", peer="dst", pod="emojivoto-1"}[1m])) by (namespace, pod)"#.to_string()), "{q:#?}");
+
+        let mut r = req("pod", "emojivoto-1", "emojivoto");
+        r.from_resource_type = "pod".into();
+        r.from_resource_name = "emojivoto-2".into();
+        r.from_namespace = "emojivoto".into();
+        let q = queries(r);
+        assert!(q.contains(&r#"histogram_quantile(0.5, sum(irate(response_latency_ms_bucket{direction="outbound", dst_namespace="emojivoto", dst_pod="emojivoto-1", namespace="emojivoto", pod="emojivoto-2"}[1m])) by (le, dst_namespace, dst_pod))"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(increase(response_total{direction="outbound", dst_namespace="emojivoto", dst_pod="emojivoto-1", namespace="emojivoto", pod="emojivoto-2"}[1m])) by (dst_namespace, dst_pod, classification, tls)"#.to_string()), "{q:#?}");
+
+        // No target name: DstQueryLabels adds nothing, not even the namespace.
+        let mut r = req("pod", "", "emojivoto");
+        r.from_resource_type = "pod".into();
+        r.from_resource_name = "emojivoto-2".into();
+        let q = queries(r);
+        assert!(q.contains(&r#"sum(increase(response_total{direction="outbound", pod="emojivoto-2"}[1m])) by (dst_namespace, dst_pod, classification, tls)"#.to_string()), "{q:#?}");
+    }
+
+    #[test]
+    fn namespaces_jobs_and_services() {
+        let q = queries(req("namespace", "emojivoto", ""));
+        assert!(q.contains(&r#"sum(increase(response_total{direction="inbound", namespace="emojivoto"}[1m])) by (namespace, classification, tls)"#.to_string()), "{q:#?}");
+        let q = queries(req("namespace", "", ""));
+        assert!(
+            q.contains(
+                &r#"sum(increase(response_total{direction="inbound"}[1m])) by (namespace, classification, tls)"#
+                    .to_string()
+            ),
+            "{q:#?}"
+        );
+        let q = queries(req("job", "books", "default"));
+        assert!(q.contains(&r#"sum(increase(response_total{direction="inbound", k8s_job="books", namespace="default"}[1m])) by (namespace, k8s_job, classification, tls)"#.to_string()), "{q:#?}");
+        // §2.3: services come from clients' outbound metrics; every TCP query carries peer="dst".
+        let q = queries(req("service", "web", "emojivoto"));
+        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^web.emojivoto.svc.cluster.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(tcp_open_connections{authority=~"^web.emojivoto.svc.cluster.local.*", direction="outbound", peer="dst"}) by (dst_namespace, dst_service)"#.to_string()), "{q:#?}");
+        let q = queries(req("service", "", ""));
+        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^.+..svc.cluster.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
+    }
+
+    #[test]
+    fn user_values_cannot_change_a_query_shape() {
+        let q = queries(req("deployment", r#"x"} or vector(1) or {a="#, "emojivoto"));
+        assert!(q.iter().all(|q| q.contains(r#"deployment="x\"} or vector(1) or {a=""#)), "{q:#?}");
+        let q = queries(req("service", "a|b.*", "ns)"));
+        assert!(q.iter().any(|q| q.contains(r#"authority=~"^a\\|b.\\*.ns\\).svc.cluster.local.*""#)), "{q:#?}");
     }
 }
