@@ -206,3 +206,46 @@ fn context_namespace_is_the_default() {
     let rows = lviz(&["--context", "other", "stat", "deploy"]).ok().table();
     assert!(rows.iter().any(|r| r["NAME"] == "traffic"), "{rows:#?}");
 }
+
+#[test]
+fn hostile_input_never_panics_or_changes_queries() {
+    let names = [
+        r#"x"} or vector(1) or {a=""#,
+        "web\\",
+        "ünïcödé",
+        "a\nb",
+        ".*",
+        "web)|(.*",
+        "",
+        "/",
+        "deploy//x",
+        "%00",
+        "$(id)",
+    ];
+    for name in names {
+        for args in [
+            vec!["stat".to_string(), format!("deploy/{name}"), "-n".into(), "emojivoto".into()],
+            vec!["stat".to_string(), format!("svc/{name}"), "-n".into(), "emojivoto".into()],
+            vec!["stat".to_string(), "deploy".into(), "-n".into(), name.to_string()],
+            vec![
+                "stat".to_string(),
+                "po".into(),
+                "-n".into(),
+                "emojivoto".into(),
+                "--from".into(),
+                format!("deploy/{name}"),
+            ],
+            vec!["routes".to_string(), format!("deploy/{name}"), "-n".into(), "emojivoto".into()],
+            vec!["edges".to_string(), "deploy".into(), "-n".into(), name.to_string()],
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let run = lviz(&args);
+            assert!([0, 1, 2].contains(&run.code), "{args:?}: exit {} {}", run.code, run.stderr);
+            assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+            // A hostile name never matches data it does not name.
+            if run.code == 0 && name.contains('"') {
+                assert!(!run.stdout.contains("93.33%"), "{args:?}: {}", run.stdout);
+            }
+        }
+    }
+}
