@@ -3,8 +3,6 @@
 //! Every value that comes from a user or the cluster passes through [`quote`] (and regex values
 //! through [`regex_escape`] first), so nothing typed can change the shape of a query.
 
-use std::fmt::Write as _;
-
 use crate::api::ResourceKind;
 use crate::api::Target;
 use crate::api::validate::Peer;
@@ -12,23 +10,7 @@ use crate::api::validate::Peer;
 /// Go's `strconv.Quote`, which PromQL's string grammar accepts: `"`, `\` and control
 /// characters are escaped, so a value always stays one string literal.
 pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::api::window::go_quote(value)
 }
 
 /// Escapes RE2 metacharacters except `.`, which linkerd leaves bare in its authority and dst
