@@ -8,33 +8,40 @@ use crate::api::{
 };
 use crate::engine::Engine;
 use crate::error::CliError;
+use crate::remote::RemoteClient;
 
 pub enum Backend {
     Embedded(Engine),
+    /// `--api-addr`: a metrics API (`lviz serve`) answers.
+    Remote(RemoteClient),
 }
 
 impl Backend {
     pub async fn stat(&self, req: &StatSummaryRequest) -> Result<StatSummaryResponse, CliError> {
         match self {
             Backend::Embedded(engine) => Ok(engine.stat(req).await?),
+            Backend::Remote(client) => client.stat(req).await,
         }
     }
 
     pub async fn top_routes(&self, req: &TopRoutesRequest) -> Result<TopRoutesResponse, CliError> {
         match self {
             Backend::Embedded(engine) => Ok(engine.top_routes(req).await?),
+            Backend::Remote(client) => client.top_routes(req).await,
         }
     }
 
     pub async fn edges(&self, req: &EdgesRequest) -> Result<EdgesResponse, CliError> {
         match self {
             Backend::Embedded(engine) => Ok(engine.edges(req).await?),
+            Backend::Remote(client) => client.edges(req).await,
         }
     }
 
     pub async fn gateways(&self, req: &GatewaysRequest) -> Result<GatewaysResponse, CliError> {
         match self {
             Backend::Embedded(engine) => Ok(engine.gateways(req).await?),
+            Backend::Remote(client) => client.gateways(req).await,
         }
     }
 }

@@ -10,7 +10,9 @@ pub mod engine;
 pub mod error;
 pub mod k8s;
 pub mod prom;
+pub mod remote;
 pub mod render;
 mod run;
+pub mod server;
 
-pub use run::{embedded_engine, execute, run};
+pub use run::{coalesced_engine, embedded_engine, execute, run, serve_state};

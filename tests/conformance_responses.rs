@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use lviz::api::StatSummaryRequest;
-use lviz::engine::{Engine, EngineSettings, Metrics};
+use lviz::engine::{Engine, EngineSettings, Metrics, QueryPlan};
 use lviz::k8s::{self, KubeSettings};
 use lviz::prom::{BackendError, Sample};
 use lviz_testkit::kube::FakeKube;
@@ -97,7 +97,9 @@ async fn stat_responses_match_linkerd() {
         let kube = FakeKube::start_verbatim(objects(case)).await.expect("fake API server");
         let settings = KubeSettings { kubeconfig: Some(kube.kubeconfig_path().to_path_buf()), context: None };
         let inventory = k8s::connect(&settings).await.expect("kube client");
-        let engine = Engine::new(Arc::new(SameVector(samples(case))), inventory, EngineSettings::default());
+        // Every query answers the same vector, which only means something to Linkerd's queries.
+        let engine_settings = EngineSettings { query_plan: QueryPlan::Linkerd, ..EngineSettings::default() };
+        let engine = Engine::new(Arc::new(SameVector(samples(case))), inventory, engine_settings);
         let response = engine.stat(&request(case)).await;
         let checks: Vec<&str> =
             case["upstream_checks"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();

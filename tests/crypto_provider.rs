@@ -8,7 +8,11 @@ use lviz::prom::{PromClient, PromConfig};
 
 #[tokio::test]
 async fn prometheus_and_kube_clients_coexist() {
-    let prom = PromClient::new(&PromConfig { url: "https://127.0.0.1:1/".into(), timeout: Duration::from_secs(1) });
+    let prom = PromClient::new(&PromConfig {
+        url: "https://127.0.0.1:1/".into(),
+        timeout: Duration::from_secs(1),
+        ..Default::default()
+    });
     assert!(prom.is_ok(), "{:?}", prom.err());
 
     let mut config = kube::Config::new("https://127.0.0.1:1".parse().expect("uri"));

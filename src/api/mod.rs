@@ -107,6 +107,10 @@ pub struct StatRow {
     pub meshed_pod_count: u64,
     pub running_pod_count: u64,
     pub failed_pod_count: u64,
+    /// lviz extension: Kubernetes was not consulted (Prometheus-only mode), so the pod counts
+    /// and status are unknown, not zero. Absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pods_unknown: bool,
     /// Absent when the row has no request data (not the same as all zeros).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<BasicStats>,
@@ -245,6 +249,10 @@ pub struct Edge {
     pub client_id: String,
     pub server_id: String,
     pub no_identity_msg: String,
+    /// lviz extension: the source's identity is unknown (Prometheus-only mode: it comes from
+    /// the source pod in Kubernetes); `client_id` is then empty. Absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub client_id_unknown: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +301,10 @@ pub struct GatewayRow {
     pub name: String,
     pub cluster_name: String,
     pub paired_services: u64,
+    /// lviz extension: mirrored Services were not counted (Prometheus-only mode);
+    /// `paired_services` is then 0. Absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paired_services_unknown: bool,
     pub alive: bool,
     pub latency_ms_p50: u64,
     pub latency_ms_p95: u64,

@@ -33,6 +33,9 @@ pub struct GlobalArgs {
     #[command(flatten)]
     pub kube: KubeArgs,
 
+    #[command(flatten)]
+    pub api: ApiArgs,
+
     /// Namespace of the resources (default: the context's namespace, else `default`)
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
@@ -53,6 +56,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, default_value = "30s", value_name = "DURATION")]
     pub request_timeout: String,
 
+    /// How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the
+    /// percentiles computed with Prometheus's own rule) or `linkerd` (Linkerd's three
+    /// `histogram_quantile` queries). Both give the same numbers.
+    #[arg(long, global = true, default_value = "lviz", value_name = "PLAN", value_parser = ["lviz", "linkerd"])]
+    pub query_plan: String,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -61,8 +70,54 @@ pub struct GlobalArgs {
 #[derive(Debug, Args)]
 pub struct PrometheusArgs {
     /// Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus)
+    /// (default: find linkerd-viz's Prometheus through Kubernetes)
     #[arg(long, env = "LVIZ_PROMETHEUS_URL", global = true, value_name = "URL")]
     pub prometheus_url: Option<String>,
+
+    /// Prometheus HTTP client config (promtool's --http.config.file format: basic_auth,
+    /// authorization, tls_config, http_headers)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prometheus_http_config: Option<PathBuf>,
+
+    /// Send `Authorization: Bearer <token>` with the token read from FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prometheus_bearer_token_file: Option<PathBuf>,
+
+    /// Send `Authorization: Bearer <token>` with the token read from environment variable VAR
+    /// (default: LVIZ_PROMETHEUS_TOKEN when set)
+    #[arg(long, global = true, value_name = "VAR")]
+    pub prometheus_bearer_token_env: Option<String>,
+
+    /// Extra request header, e.g. 'X-Scope-OrgID: tenant1' (repeatable)
+    #[arg(long, global = true, value_name = "NAME: VALUE")]
+    pub prometheus_header: Vec<String>,
+
+    /// Basic-auth user; the password comes from LVIZ_PROMETHEUS_PASSWORD
+    #[arg(long, global = true, value_name = "USER")]
+    pub prometheus_user: Option<String>,
+
+    /// Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled
+    /// linkerd.io/extension=viz)
+    #[arg(long, global = true, value_name = "NAMESPACE")]
+    pub viz_namespace: Option<String>,
+
+    /// Do not use Kubernetes: rows come from metric labels; pod counts and other
+    /// Kubernetes-only values are shown as unknown
+    #[arg(long, global = true)]
+    pub no_kube: bool,
+
+    /// Say on stderr which Prometheus and Kubernetes API are used
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+}
+
+/// Remote mode: where a metrics API (`lviz serve`) is.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying
+    /// Prometheus and Kubernetes directly
+    #[arg(long, env = "LVIZ_API_ADDR", global = true, value_name = "URL")]
+    pub api_addr: Option<String>,
 }
 
 /// How to reach Kubernetes.
@@ -96,6 +151,37 @@ pub enum Command {
     Edges(EdgesArgs),
     /// Multicluster gateways: alive, paired services, probe latency
     Gateways(GatewaysArgs),
+    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
+    #[command(after_help = SERVE_NOTES)]
+    Serve(ServeArgs),
+}
+
+const SERVE_NOTES: &str = "\
+Uses the same Prometheus and Kubernetes options as the other commands; in a pod without a
+kubeconfig it uses the pod's service account. GET /ready answers 200 once both backends
+answer, GET /metrics exposes request and Prometheus query counters. See docs/serve.md.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port, printed on stderr)
+    #[arg(long, default_value = "0.0.0.0:8085", value_name = "ADDR")]
+    pub addr: String,
+
+    /// Log one line per request on stderr (key=value: ts, method, path, status, duration_ms)
+    #[arg(long)]
+    pub access_log: bool,
+
+    /// Queries outstanding towards Prometheus at once
+    #[arg(long, default_value = "16", value_name = "N")]
+    pub max_concurrent_queries: usize,
+
+    /// Reuse Prometheus answers for this long (0s: off); "now" queries share 10 s buckets
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub cache_ttl: String,
+
+    /// Answer 504 when a request takes longer than this
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub handler_timeout: String,
 }
 
 const STAT_EXAMPLES: &str = "\

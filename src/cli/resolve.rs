@@ -5,14 +5,19 @@
 use std::time::Duration;
 
 use super::{
-    Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs, RoutesArgs, StatArgs,
+    ApiArgs, Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs, RoutesArgs,
+    ServeArgs, StatArgs,
 };
 use crate::api::validate::{edges_request, gateways_request, routes_request, stat_request};
 use crate::api::window::Window;
 use crate::api::{EdgesRequest, GatewaysRequest, ResourceKind, StatSummaryRequest, Target, TopRoutesRequest};
+use crate::engine::QueryPlan;
 use crate::error::CliError;
 use crate::k8s::KubeSettings;
+use crate::prom::AccessFlags;
+use crate::prom::http_config::{Secret, parse_header_flag};
 use crate::render::{EdgesView, OutputFormat, RoutesView, StatView};
+use crate::server::ServeOptions;
 
 /// Where the backends are and how long to wait for them.
 #[derive(Debug, Clone)]
@@ -20,23 +25,121 @@ pub struct Settings {
     pub prometheus_url: Option<String>,
     pub kube: KubeSettings,
     pub timeout: Duration,
+    pub prom: PromSettings,
+    /// `--api-addr`: remote mode, a metrics API answers instead of Prometheus and Kubernetes.
+    pub api_addr: Option<String>,
+    /// `--query-plan`: which queries the embedded engine sends for latency percentiles.
+    pub query_plan: QueryPlan,
+}
+
+/// How to reach Prometheus beyond its URL: credentials and headers (not yet read from their
+/// files), zero-config discovery, and whether Kubernetes is used at all.
+#[derive(Debug, Clone, Default)]
+pub struct PromSettings {
+    pub access: AccessFlags,
+    /// `--viz-namespace`: where linkerd-viz's Prometheus lives (default: found by label).
+    pub viz_namespace: Option<String>,
+    /// `--no-kube`: Prometheus-only mode.
+    pub no_kube: bool,
+    /// `-v`: name the backends on stderr.
+    pub verbose: bool,
+}
+
+/// The environment variable `--prometheus-bearer-token-env` defaults to.
+pub const TOKEN_ENV: &str = "LVIZ_PROMETHEUS_TOKEN";
+/// Where `--prometheus-user` finds its password.
+pub const PASSWORD_ENV: &str = "LVIZ_PROMETHEUS_PASSWORD";
+
+fn prom_settings(args: PrometheusArgs) -> Result<(Option<String>, PromSettings), CliError> {
+    let PrometheusArgs {
+        prometheus_url,
+        prometheus_http_config,
+        prometheus_bearer_token_file,
+        prometheus_bearer_token_env,
+        prometheus_header,
+        prometheus_user,
+        viz_namespace,
+        no_kube,
+        verbose,
+    } = args;
+    let env_value = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let bearer_token_env = match prometheus_bearer_token_env {
+        Some(var) => match env_value(&var) {
+            Some(token) => Some((var, Secret::new(token.trim()))),
+            None => return Err(usage(format!("--prometheus-bearer-token-env: environment variable {var} is not set"))),
+        },
+        None => env_value(TOKEN_ENV).map(|token| (TOKEN_ENV.to_string(), Secret::new(token.trim()))),
+    };
+    let user = match prometheus_user {
+        Some(user) => match env_value(PASSWORD_ENV) {
+            Some(password) => Some((user, Secret::new(password))),
+            None => return Err(usage(format!("--prometheus-user needs the password in {PASSWORD_ENV}"))),
+        },
+        None => None,
+    };
+    let headers = prometheus_header
+        .iter()
+        .map(|h| parse_header_flag(h).map_err(|e| usage(e.0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if no_kube && viz_namespace.is_some() {
+        return Err(usage("--viz-namespace needs Kubernetes; it cannot be used with --no-kube"));
+    }
+    if no_kube && prometheus_url.is_none() {
+        return Err(usage("--no-kube needs --prometheus-url (or LVIZ_PROMETHEUS_URL)"));
+    }
+    let access = AccessFlags {
+        http_config: prometheus_http_config,
+        bearer_token_file: prometheus_bearer_token_file,
+        bearer_token_env,
+        headers,
+        user,
+    };
+    Ok((prometheus_url, PromSettings { access, viz_namespace, no_kube, verbose }))
 }
 
 /// One command, ready to send.
 #[derive(Debug, Clone)]
 pub enum Plan {
-    Stat { requests: Vec<StatSummaryRequest>, view: StatView },
-    Routes { request: TopRoutesRequest, view: RoutesView },
-    Edges { request: EdgesRequest, view: EdgesView },
-    Gateways { request: GatewaysRequest, output: OutputFormat },
+    Stat {
+        requests: Vec<StatSummaryRequest>,
+        view: StatView,
+    },
+    Routes {
+        request: TopRoutesRequest,
+        view: RoutesView,
+    },
+    Edges {
+        request: EdgesRequest,
+        view: EdgesView,
+    },
+    Gateways {
+        request: GatewaysRequest,
+        output: OutputFormat,
+    },
+    /// `lviz serve`: no requests of its own; it answers other clients'.
+    Serve(ServeOptions),
 }
 
 type DefaultNamespace<'a> = &'a dyn Fn(&KubeSettings) -> Result<String, CliError>;
 
 pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(Settings, Plan), CliError> {
     let Cli { global, command } = cli;
-    let GlobalArgs { prometheus, kube, namespace, all_namespaces, time_window, at, request_timeout, output } = global;
-    let PrometheusArgs { prometheus_url } = prometheus;
+    let GlobalArgs {
+        prometheus,
+        kube,
+        api,
+        namespace,
+        all_namespaces,
+        time_window,
+        at,
+        request_timeout,
+        query_plan,
+        output,
+    } = global;
+    // clap only lets the two names through.
+    let query_plan = if query_plan == "linkerd" { QueryPlan::Linkerd } else { QueryPlan::Lviz };
+    let ApiArgs { api_addr } = api;
+    let (prometheus_url, prom) = prom_settings(prometheus)?;
     let KubeArgs { kubeconfig, context } = kube;
     let OutputArgs { output } = output;
     let kube = KubeSettings { kubeconfig, context };
@@ -52,8 +155,9 @@ pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(S
         Command::Routes(args) => routes(args, &common)?,
         Command::Edges(args) => edges(args, &common, color)?,
         Command::Gateways(args) => gateways(args, &common)?,
+        Command::Serve(args) => serve(args)?,
     };
-    Ok((Settings { prometheus_url, kube, timeout }, plan))
+    Ok((Settings { prometheus_url, kube, timeout, prom, api_addr, query_plan }, plan))
 }
 
 struct Common<'a> {
@@ -269,6 +373,28 @@ fn gateways(args: GatewaysArgs, c: &Common) -> Result<Plan, CliError> {
     };
     gateways_request(&request).map_err(usage)?;
     Ok(Plan::Gateways { request, output })
+}
+
+/// A duration flag; zero is allowed only where it means "off".
+fn duration_flag(flag: &str, text: &str, zero_ok: bool) -> Result<Duration, CliError> {
+    let d = humantime::parse_duration(text).map_err(|e| usage(format!("invalid {flag} {text:?}: {e}")))?;
+    if d.is_zero() && !zero_ok {
+        return Err(usage(format!("invalid {flag} {text:?}: must be more than 0")));
+    }
+    Ok(d)
+}
+
+fn serve(args: ServeArgs) -> Result<Plan, CliError> {
+    let ServeArgs { addr, access_log, max_concurrent_queries, cache_ttl, handler_timeout } = args;
+    let addr = addr
+        .parse()
+        .map_err(|e| usage(format!("invalid --addr {addr:?}: {e} (expected IP:PORT, e.g. 0.0.0.0:8085)")))?;
+    if max_concurrent_queries == 0 {
+        return Err(usage("invalid --max-concurrent-queries 0: must be at least 1"));
+    }
+    let cache_ttl = Some(duration_flag("--cache-ttl", &cache_ttl, true)?).filter(|d| !d.is_zero());
+    let handler_timeout = duration_flag("--handler-timeout", &handler_timeout, false)?;
+    Ok(Plan::Serve(ServeOptions { addr, access_log, max_concurrent_queries, cache_ttl, handler_timeout }))
 }
 
 #[cfg(test)]

@@ -65,11 +65,14 @@ pub fn source_namespaces(namespace: &str, samples: &[Sample]) -> BTreeSet<String
 /// `pods` must cover the source namespaces. A sample whose source pod is missing or not Running
 /// is dropped; the first sample per key that resolves wins. Samples are visited in label order,
 /// so "first" does not depend on the order Prometheus happened to return them in.
-pub fn assemble(kind: ResourceKind, namespace: &str, samples: &[Sample], pods: &[Object]) -> Vec<Edge> {
+///
+/// `pods` is None in Prometheus-only mode: every kept sample becomes an edge (the Running check
+/// cannot be made) and the client identity is unknown.
+pub fn assemble(kind: ResourceKind, namespace: &str, samples: &[Sample], pods: Option<&[Object]>) -> Vec<Edge> {
     let t = kind.prom_label();
     let dst_t = format!("dst_{t}");
     let by_name: HashMap<(&str, &str), &Object> =
-        pods.iter().map(|p| ((p.namespace.as_str(), p.name.as_str()), p)).collect();
+        pods.unwrap_or_default().iter().map(|p| ((p.namespace.as_str(), p.name.as_str()), p)).collect();
     let mut ordered: Vec<&Sample> = kept(namespace, samples).collect();
     ordered.sort_by(|a, b| a.labels.cmp(&b.labels));
 
@@ -80,16 +83,24 @@ pub fn assemble(kind: ResourceKind, namespace: &str, samples: &[Sample], pods: &
         if seen.contains(&key) {
             continue;
         }
-        let running =
-            by_name.get(&(key.1, s.label("pod"))).and_then(|p| p.pod.as_ref()).filter(|info| info.phase == "Running");
-        let Some(src_pod) = running else { continue };
+        let client_id = if pods.is_some() {
+            let running = by_name
+                .get(&(key.1, s.label("pod")))
+                .and_then(|p| p.pod.as_ref())
+                .filter(|info| info.phase == "Running");
+            let Some(src_pod) = running else { continue };
+            Some(src_pod.identity.clone())
+        } else {
+            None
+        };
         seen.insert(key);
         let (src, src_ns, dst, dst_ns) = key;
         let kind_name = kind.canonical().to_string();
         edges.push(Edge {
             src: Resource { namespace: src_ns.to_string(), kind: kind_name.clone(), name: src.to_string() },
             dst: Resource { namespace: dst_ns.to_string(), kind: kind_name, name: dst.to_string() },
-            client_id: src_pod.identity.clone(),
+            client_id_unknown: client_id.is_none(),
+            client_id: client_id.unwrap_or_default(),
             server_id: s.label("server_id").to_string(),
             no_identity_msg: no_identity_msg(s.label("no_tls_reason")).to_string(),
         });
@@ -113,7 +124,11 @@ impl Engine {
             }
         };
         let query = plan(spec.kind);
-        let kube = self.inventory();
+        let Some(kube) = self.inventory() else {
+            let samples = self.metrics().query(&query, spec.at).await?;
+            let edges = assemble(spec.kind, &spec.namespace, &samples, None);
+            return Ok(EdgesResponse { ok: Some(EdgesOk { edges }), error: None });
+        };
         let (samples, pods) = if spec.namespace.is_empty() {
             // All namespaces: any pod may be a source, so list them all while the query runs.
             let (samples, pods) = futures::join!(self.metrics().query(&query, spec.at), kube.pods(""));
@@ -124,7 +139,7 @@ impl Engine {
             let lists = try_join_all(namespaces.iter().map(|ns| kube.pods(ns))).await?;
             (samples, lists.concat())
         };
-        let edges = assemble(spec.kind, &spec.namespace, &samples, &pods);
+        let edges = assemble(spec.kind, &spec.namespace, &samples, Some(&pods));
         Ok(EdgesResponse { ok: Some(EdgesOk { edges }), error: None })
     }
 }
@@ -221,7 +236,7 @@ mod tests {
 
     #[test]
     fn conformance_edges_responses() {
-        let all = assemble(ResourceKind::Deployment, "", &conformance_samples(), &conformance_pods());
+        let all = assemble(ResourceKind::Deployment, "", &conformance_samples(), Some(&conformance_pods()));
         assert_eq!(
             summary(&all),
             [
@@ -235,9 +250,10 @@ mod tests {
             all[0].src,
             Resource { namespace: "emojivoto".into(), kind: "deployment".into(), name: "vote-bot".into() }
         );
-        let linkerd = assemble(ResourceKind::Deployment, "linkerd", &conformance_samples(), &conformance_pods());
+        let linkerd = assemble(ResourceKind::Deployment, "linkerd", &conformance_samples(), Some(&conformance_pods()));
         assert_eq!(summary(&linkerd), summary(&all[3..]));
-        let emojivoto = assemble(ResourceKind::Deployment, "emojivoto", &conformance_samples(), &conformance_pods());
+        let emojivoto =
+            assemble(ResourceKind::Deployment, "emojivoto", &conformance_samples(), Some(&conformance_pods()));
         assert_eq!(summary(&emojivoto), summary(&all[..3]));
     }
 
@@ -251,7 +267,7 @@ mod tests {
         ];
         let pods =
             vec![pod("web-0", "emojivoto", "web", "Running"), pod("vote-bot-0", "emojivoto", "default", "Pending")];
-        assert!(assemble(ResourceKind::Deployment, "", &samples, &pods).is_empty());
+        assert!(assemble(ResourceKind::Deployment, "", &samples, Some(&pods)).is_empty());
         assert!(source_namespaces("other", &samples).is_empty());
         let ns = source_namespaces("emojivoto", &samples);
         assert_eq!(ns.into_iter().collect::<Vec<_>>(), ["emojivoto"]);
@@ -267,7 +283,7 @@ mod tests {
         let mut c = outbound("web", "emojivoto", "voting", "emojivoto", "web-0", 1.0);
         c.labels.insert("no_tls_reason".into(), "something_new".into());
         let pods = vec![pod("web-0", "emojivoto", "web", "Running")];
-        let edges = assemble(ResourceKind::Deployment, "emojivoto", &[c, b, a], &pods);
+        let edges = assemble(ResourceKind::Deployment, "emojivoto", &[c, b, a], Some(&pods));
         assert_eq!(edges.len(), 2);
         assert_eq!(edges[0].dst.name, "emoji");
         assert_eq!(edges[0].no_identity_msg, "Not Provided By Service Discovery");
@@ -290,7 +306,7 @@ mod tests {
         // "a-b"+"x" vs "a"+"bx": concatenation puts namespace "a" (→ "abx…") after "a-b".
         let samples = vec![outbound("x", "a", "y", "b", "p1", 1.0), outbound("x", "a-b", "y", "a-b", "p2", 1.0)];
         let pods = vec![pod("p1", "a", "sa", "Running"), pod("p2", "a-b", "sa", "Running")];
-        let edges = assemble(ResourceKind::Deployment, "", &samples, &pods);
+        let edges = assemble(ResourceKind::Deployment, "", &samples, Some(&pods));
         assert_eq!(edges[0].src.namespace, "a-b");
         assert_eq!(edges[1].src.namespace, "a");
     }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::promql::{Matcher, QUANTILES, Selector};
 use super::samples::round_sample;
-use super::{Engine, EngineError, Results};
+use super::{Engine, EngineError, QueryPlan, Results, quantile};
 use crate::api::validate::{GatewaysSpec, gateways_request};
 use crate::api::{GatewayRow, GatewaysOk, GatewaysRequest, GatewaysResponse, GatewaysTable, ResponseError};
 
@@ -28,11 +28,19 @@ pub struct GatewayQueries {
     pub alive: String,
     /// p50, p95, p99 of the probe latency.
     pub latency: [String; 3],
+    /// The bucket rates the three quantiles are computed from (lviz plan).
+    pub latency_buckets: String,
 }
 
 impl GatewayQueries {
-    pub fn texts(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.alive).chain(self.latency.iter())
+    /// The texts sent under `plan`: Linkerd's three `histogram_quantile` queries, or the one
+    /// bucket-rate query they share.
+    pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
+        let latency: &[String] = match plan {
+            QueryPlan::Linkerd => &self.latency,
+            QueryPlan::Lviz => std::slice::from_ref(&self.latency_buckets),
+        };
+        std::iter::once(&self.alive).chain(latency)
     }
 }
 
@@ -45,19 +53,23 @@ pub fn plan(spec: &GatewaysSpec) -> GatewayQueries {
     let f = labels.render();
     // Validation already proved the window renders.
     let w = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
+    let buckets = format!("sum(irate(gateway_probe_latency_ms_bucket{f}[{w}])) by (le, {CLUSTER_LABEL})");
     GatewayQueries {
         alive: format!("sum(gateway_alive{f}) by ({CLUSTER_LABEL})"),
-        latency: QUANTILES.map(|(q, _)| {
-            format!(
-                "histogram_quantile({q}, sum(irate(gateway_probe_latency_ms_bucket{f}[{w}])) by (le, {CLUSTER_LABEL}))"
-            )
-        }),
+        latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
+        latency_buckets: buckets,
     }
 }
 
 /// Pure: one row per cluster that has a `gateway_alive` series. A dead gateway observes no
 /// probe latency, so its quantiles are NaN, reported as 0.
-pub fn assemble(queries: &GatewayQueries, results: &Results, paired: &BTreeMap<String, u64>) -> Vec<GatewayRow> {
+///
+/// `paired` is None in Prometheus-only mode: mirrored Services are Kubernetes objects.
+pub fn assemble(
+    queries: &GatewayQueries,
+    results: &Results,
+    paired: Option<&BTreeMap<String, u64>>,
+) -> Vec<GatewayRow> {
     let empty = Vec::new();
     let samples = |q: &String| results.get(q).unwrap_or(&empty);
     let mut rows: BTreeMap<String, GatewayRow> = BTreeMap::new();
@@ -66,7 +78,8 @@ pub fn assemble(queries: &GatewayQueries, results: &Results, paired: &BTreeMap<S
         rows.insert(
             cluster.clone(),
             GatewayRow {
-                paired_services: paired.get(&cluster).copied().unwrap_or(0),
+                paired_services: paired.and_then(|p| p.get(&cluster)).copied().unwrap_or(0),
+                paired_services_unknown: paired.is_none(),
                 alive: round_sample(s.value) > 0,
                 cluster_name: cluster,
                 ..Default::default()
@@ -98,12 +111,18 @@ impl Engine {
             }
         };
         let queries = plan(&spec);
-        let texts: BTreeSet<String> = queries.texts().cloned().collect();
-        let (results, paired) =
-            futures::join!(self.run_queries(texts, spec.at), self.inventory().mirrored_service_counts());
-        let results = results?;
+        let query_plan = self.settings().query_plan;
+        let texts: BTreeSet<String> = queries.texts(query_plan).cloned().collect();
+        let (results, paired) = futures::join!(self.run_queries(texts, spec.at), async {
+            match self.inventory() {
+                Some(kube) => kube.mirrored_service_counts().await.map(Some),
+                None => Ok(None),
+            }
+        });
+        let mut results = results?;
+        quantile::answer_latency_queries(&mut results, &queries.latency_buckets, &queries.latency);
         let paired = paired?;
-        let rows = assemble(&queries, &results, &paired);
+        let rows = assemble(&queries, &results, paired.as_ref());
         Ok(GatewaysResponse { ok: Some(GatewaysOk { gateways_table: GatewaysTable { rows } }), error: None })
     }
 }
@@ -149,12 +168,13 @@ mod tests {
         results.insert(q.latency[2].clone(), vec![sample("east", 198.0), sample("west", f64::NAN)]);
         let paired: BTreeMap<String, u64> =
             [("east".to_string(), 3), ("elsewhere".to_string(), 9)].into_iter().collect();
-        let rows = assemble(&q, &results, &paired);
+        let rows = assemble(&q, &results, Some(&paired));
         let east = GatewayRow {
             namespace: String::new(),
             name: String::new(),
             cluster_name: "east".into(),
             paired_services: 3,
+            paired_services_unknown: false,
             alive: true,
             latency_ms_p50: 26,
             latency_ms_p95: 190,

@@ -2,9 +2,11 @@
 //! lookups, and samples into API responses. Query text and aggregation are pure; only the
 //! `Engine` methods await the clients. `lviz serve` and the embedded CLI both use this.
 
+pub mod coalesce;
 pub mod edges;
 pub mod gateways;
 pub mod promql;
+pub mod quantile;
 pub mod routes;
 pub mod samples;
 pub mod stat;
@@ -34,17 +36,33 @@ impl Metrics for PromClient {
     }
 }
 
-/// Settings linkerd's metrics API takes as flags.
+/// Settings linkerd's metrics API takes as flags, and how lviz asks Prometheus.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     pub cluster_domain: String,
     pub controller_namespace: String,
+    pub query_plan: QueryPlan,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        EngineSettings { cluster_domain: "cluster.local".into(), controller_namespace: "linkerd".into() }
+        EngineSettings {
+            cluster_domain: "cluster.local".into(),
+            controller_namespace: "linkerd".into(),
+            query_plan: QueryPlan::default(),
+        }
     }
+}
+
+/// Which queries answer the latency percentiles. Both give the same numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueryPlan {
+    /// One bucket-rate query per histogram; p50/p95/p99 computed in lviz with Prometheus's own
+    /// quantile rule (`quantile.rs`), so Prometheus computes the bucket rates once, not thrice.
+    #[default]
+    Lviz,
+    /// Linkerd's query strings verbatim: one `histogram_quantile` query per percentile.
+    Linkerd,
 }
 
 /// A failure that is not the request's fault.
@@ -69,7 +87,9 @@ impl From<KubeError> for EngineError {
 #[derive(Clone)]
 pub struct Engine {
     metrics: Arc<dyn Metrics>,
-    kube: Inventory,
+    /// None in Prometheus-only mode: rows come from metric labels, Kubernetes-only values are
+    /// reported as unknown.
+    kube: Option<Inventory>,
     settings: EngineSettings,
 }
 
@@ -78,15 +98,21 @@ pub type Results = HashMap<String, Vec<Sample>>;
 
 impl Engine {
     pub fn new(metrics: Arc<dyn Metrics>, kube: Inventory, settings: EngineSettings) -> Self {
-        Engine { metrics, kube, settings }
+        Engine { metrics, kube: Some(kube), settings }
+    }
+
+    /// Prometheus-only mode: no Kubernetes access at all.
+    pub fn prometheus_only(metrics: Arc<dyn Metrics>, settings: EngineSettings) -> Self {
+        Engine { metrics, kube: None, settings }
     }
 
     pub fn settings(&self) -> &EngineSettings {
         &self.settings
     }
 
-    pub fn inventory(&self) -> &Inventory {
-        &self.kube
+    /// The Kubernetes inventory; None in Prometheus-only mode.
+    pub fn inventory(&self) -> Option<&Inventory> {
+        self.kube.as_ref()
     }
 
     pub fn metrics(&self) -> &dyn Metrics {

@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 
 use super::promql::{self, Matcher, QUANTILES, Selector};
 use super::samples::round_sample;
-use super::{Engine, EngineError, Results};
+use super::{Engine, EngineError, QueryPlan, Results, quantile};
 use crate::api::validate::{RoutesSpec, routes_request};
 use crate::api::{
     BasicStats, ResourceKind, ResponseError, RouteRow, RouteTable, Target, TopRoutesOk, TopRoutesRequest,
@@ -32,11 +32,25 @@ pub struct RouteQueries {
     pub actual: Option<String>,
     /// p50, p95, p99.
     pub latency: [String; 3],
+    /// The bucket rates the three quantiles are computed from (lviz plan).
+    pub latency_buckets: String,
 }
 
 impl RouteQueries {
-    pub fn texts(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.requests).chain(self.actual.iter()).chain(self.latency.iter())
+    /// The texts sent under `plan`: Linkerd's three `histogram_quantile` queries, or the one
+    /// bucket-rate query they share.
+    pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
+        let latency: &[String] = match plan {
+            QueryPlan::Linkerd => &self.latency,
+            QueryPlan::Lviz => std::slice::from_ref(&self.latency_buckets),
+        };
+        std::iter::once(&self.requests).chain(self.actual.iter()).chain(latency)
+    }
+
+    /// Under the lviz plan, computes the latency answers from the bucket rates (a no-op when the
+    /// bucket query was not sent).
+    pub fn answer_latency(&self, results: &mut Results) {
+        quantile::answer_latency_queries(results, &self.latency_buckets, &self.latency);
     }
 }
 
@@ -58,17 +72,58 @@ pub fn route_labels(target: &Target, outbound: bool, fqdns: &[String]) -> Select
 
 /// Pure: the queries of one target object's table (`top_routes.go:192-275`).
 pub fn plan_table(spec: &RoutesSpec, target: &Target, fqdns: &[String]) -> RouteQueries {
+    plan_table_grouped(spec, target, fqdns, None)
+}
+
+/// Pure: [`plan_table`] with one more group-by label, so one set of queries answers for every
+/// object of a kind (Prometheus-only mode, where the objects cannot be listed).
+pub fn plan_table_grouped(spec: &RoutesSpec, target: &Target, fqdns: &[String], extra: Option<&str>) -> RouteQueries {
     let outbound = spec.to.is_some();
     let l = route_labels(target, outbound, fqdns).render();
     // Validation already proved the window renders.
     let w = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
-    let buckets = format!("sum(irate(route_response_latency_ms_bucket{l}[{w}])) by (le, dst, rt_route)");
+    let x = extra.map(|e| format!(", {e}")).unwrap_or_default();
+    let buckets = format!("sum(irate(route_response_latency_ms_bucket{l}[{w}])) by (le, dst, rt_route{x})");
     RouteQueries {
-        requests: format!("sum(increase(route_response_total{l}[{w}])) by (rt_route, dst, classification)"),
-        actual: outbound
-            .then(|| format!("sum(increase(route_actual_response_total{l}[{w}])) by (rt_route, dst, classification)")),
+        requests: format!("sum(increase(route_response_total{l}[{w}])) by (rt_route, dst, classification{x})"),
+        actual: outbound.then(|| {
+            format!("sum(increase(route_actual_response_total{l}[{w}])) by (rt_route, dst, classification{x})")
+        }),
         latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
+        latency_buckets: buckets,
     }
+}
+
+/// Prometheus-only mode: no table had route metrics (routes without traffic cannot be known).
+pub const NO_ROUTE_METRICS: &str = "No route metrics found for selected resources";
+
+/// Prometheus-only mode cannot map a workload to its Services.
+pub const NEEDS_KUBE_TO: &str = "without Kubernetes, routes --to needs a named Service (--to svc/NAME): other kinds are mapped to Services through Kubernetes";
+
+/// Pure: the profiles implied by route samples (Prometheus-only mode). Each `dst` host
+/// `<service>.<namespace>.svc.<domain>` is one profile whose routes are the `rt_route` values
+/// seen, sorted; routes without traffic are unknown and do not appear.
+pub fn profiles_from_samples<'a>(samples: impl IntoIterator<Item = &'a crate::prom::Sample>) -> Vec<ServiceProfile> {
+    let mut by_host: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for s in samples {
+        let host = strip_port(s.label("dst"));
+        let mut parts = host.split('.');
+        let service = parts.next().unwrap_or_default().to_string();
+        let namespace = parts.next().unwrap_or_default().to_string();
+        let routes = by_host.entry((namespace, service, host.to_string())).or_default();
+        if !s.label("rt_route").is_empty() {
+            routes.insert(s.label("rt_route").to_string());
+        }
+    }
+    by_host
+        .into_iter()
+        .map(|((namespace, service, name), routes)| ServiceProfile {
+            service,
+            namespace,
+            name,
+            routes: routes.into_iter().collect(),
+        })
+        .collect()
 }
 
 /// `dst` without its `:port`, as sent by the proxy (`books.default.svc.cluster.local:8080`).
@@ -176,7 +231,7 @@ impl Engine {
             Err(message) => return Ok(error_response(message)),
         };
         let t = &spec.target;
-        let kube = self.inventory();
+        let Some(kube) = self.inventory() else { return self.top_routes_prometheus_only(&spec).await };
         // `--to-namespace` without a kind is rejected upstream (as an unimplemented type, then
         // swallowed); lviz reads it as "every Service of that namespace", which is what the
         // outbound filter means for stat.
@@ -250,18 +305,78 @@ impl Engine {
             // A table without profiles has no rows to fill; upstream still sends its (broad)
             // queries, lviz does not.
             if !table_profiles.is_empty() {
-                queries.extend(plan.texts().cloned());
+                queries.extend(plan.texts(self.settings().query_plan).cloned());
             }
             let resource = format!("{}/{}", obj.kind.unwrap_or(t.kind).canonical(), obj.name);
             plans.push((resource, table_profiles, plan));
         }
         // Tables with the same label set share their queries: they are sent once.
-        let results = self.run_queries(queries, spec.at).await?;
+        let mut results = self.run_queries(queries, spec.at).await?;
+        for (_, _, plan) in &plans {
+            plan.answer_latency(&mut results);
+        }
         let mut routes: Vec<RouteTable> = plans
             .into_iter()
             .map(|(resource, profiles, plan)| assemble_table(resource, &profiles, &plan, &results, &spec.window.raw))
             .collect();
         routes.sort_by(|a, b| a.resource.cmp(&b.resource));
+        Ok(TopRoutesResponse { ok: Some(TopRoutesOk { routes }), error: None })
+    }
+
+    /// Prometheus-only TopRoutes: the tables are the objects seen in the route metrics (the
+    /// kind's label, or the `dst` Service for Service targets), their rows the routes seen.
+    async fn top_routes_prometheus_only(&self, spec: &RoutesSpec) -> Result<TopRoutesResponse, EngineError> {
+        let t = &spec.target;
+        if !spec.label_selector.is_empty() {
+            return Ok(error_response(super::stat::NEEDS_KUBE_SELECTOR));
+        }
+        let domain = &self.settings().cluster_domain;
+        let fqdn = |name: &str, ns: &str| format!("{name}.{ns}.svc.{domain}");
+        let mut fqdns = Vec::new();
+        match &spec.to {
+            Some(to) if to.kind.unwrap_or(ResourceKind::Service) == ResourceKind::Service && !to.name.is_empty() => {
+                fqdns.push(fqdn(&to.name, &to.namespace));
+            }
+            Some(_) => return Ok(error_response(NEEDS_KUBE_TO)),
+            None if t.kind == ResourceKind::Service && !t.name.is_empty() => fqdns.push(fqdn(&t.name, &t.namespace)),
+            None => {}
+        }
+        let extra = (t.kind != ResourceKind::Service).then(|| t.kind.prom_label());
+        let queries = plan_table_grouped(spec, t, &fqdns, extra);
+        let (window_check, results) = futures::join!(
+            self.check_window(&spec.window),
+            self.run_queries(queries.texts(self.settings().query_plan).cloned().collect(), spec.at)
+        );
+        if let Err(message) = window_check {
+            return Ok(error_response(message));
+        }
+        let mut results = results?;
+        queries.answer_latency(&mut results);
+        let object_of = |s: &crate::prom::Sample| match extra {
+            Some(label) => s.label(label).to_string(),
+            None => strip_port(s.label("dst")).split('.').next().unwrap_or_default().to_string(),
+        };
+        let counted = std::iter::once(&queries.requests).chain(queries.actual.iter());
+        let objects: BTreeSet<String> =
+            counted.filter_map(|q| results.get(q)).flatten().map(object_of).filter(|o| !o.is_empty()).collect();
+        if objects.is_empty() {
+            return Ok(error_response(NO_ROUTE_METRICS));
+        }
+        let routes = objects
+            .into_iter()
+            .map(|object| {
+                let own: Results = results
+                    .iter()
+                    .map(|(q, samples)| {
+                        (q.clone(), samples.iter().filter(|s| object_of(s) == object).cloned().collect())
+                    })
+                    .collect();
+                let counted = std::iter::once(&queries.requests).chain(queries.actual.iter());
+                let profiles = profiles_from_samples(counted.filter_map(|q| own.get(q)).flatten());
+                let resource = format!("{}/{object}", t.kind.canonical());
+                assemble_table(resource, &profiles, &queries, &own, &spec.window.raw)
+            })
+            .collect();
         Ok(TopRoutesResponse { ok: Some(TopRoutesOk { routes }), error: None })
     }
 
@@ -279,7 +394,7 @@ impl Engine {
         if objects.is_empty() {
             return Ok(Vec::new());
         }
-        let kube = self.inventory();
+        let Some(kube) = self.inventory() else { return Ok(vec![Vec::new(); objects.len()]) };
         let (pods, services, intermediates) = futures::try_join!(
             kube.pods(scope),
             kube.objects(ResourceKind::Service, scope, "", ""),
@@ -310,7 +425,7 @@ mod tests {
         let spec = spec(kind, to);
         let target = spec.target.clone();
         let plan = plan_table(&spec, &target, &["books.default.svc.cluster.local".to_string()]);
-        let mut texts: Vec<String> = plan.texts().cloned().collect();
+        let mut texts: Vec<String> = plan.texts(QueryPlan::Linkerd).cloned().collect();
         texts.sort();
         texts
     }
@@ -438,7 +553,7 @@ mod tests {
             ),
             sample(&[("classification", "success"), ("dst", "books.default.svc.cluster.local")], 123.0),
         ];
-        let results: Results = plan.texts().map(|q| (q.clone(), vector.clone())).collect();
+        let results: Results = plan.texts(QueryPlan::Linkerd).map(|q| (q.clone(), vector.clone())).collect();
         let table = assemble_table("deployment/books".into(), &profiles, &plan, &results, "1m");
         let full = BasicStats {
             success_count: 123,
@@ -461,7 +576,7 @@ mod tests {
         // --to also fills the actual counts.
         let spec = self::spec("deployment", Some("service"));
         let plan = plan_table(&spec, &spec.target, &[profiles[0].name.clone()]);
-        let results: Results = plan.texts().map(|q| (q.clone(), vector.clone())).collect();
+        let results: Results = plan.texts(QueryPlan::Linkerd).map(|q| (q.clone(), vector.clone())).collect();
         let table = assemble_table("deployment/books".into(), &profiles, &plan, &results, "1m");
         assert_eq!(table.rows[0].stats.unwrap().actual_success_count, 123);
     }

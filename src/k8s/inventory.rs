@@ -67,7 +67,8 @@ impl Object {
         }
     }
 
-    pub(super) fn is_listed_pod(&self) -> bool {
+    /// A pod `stat po` shows as a row: Pending or Running, and not terminating.
+    pub fn is_listed_pod(&self) -> bool {
         self.pod.as_ref().is_some_and(|p| matches!(p.phase.as_str(), "Pending" | "Running") && !p.terminating)
     }
 
@@ -169,12 +170,20 @@ impl Inventory {
     }
 
     /// A paginated list, or a single get when `name` is set (a missing object is NotFound).
-    async fn fetch<K>(&self, api: Api<K>, name: &str, labels: &str) -> Result<Vec<K>, KubeError>
+    /// Each page is reduced to [`Object`]s as it arrives, so a 3,000-pod list never holds
+    /// 3,000 full pod specs at once.
+    async fn fetch<K>(
+        &self,
+        api: Api<K>,
+        name: &str,
+        labels: &str,
+        reduce: impl Fn(&K) -> Object,
+    ) -> Result<Vec<Object>, KubeError>
     where
         K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
     {
         if !name.is_empty() {
-            return api.get(name).await.map(|o| vec![o]).map_err(|e| self.error(e));
+            return api.get(name).await.map(|o| vec![reduce(&o)]).map_err(|e| self.error(e));
         }
         let mut items = Vec::new();
         let mut params = ListParams::default().limit(PAGE_SIZE);
@@ -184,7 +193,7 @@ impl Inventory {
         loop {
             let page = api.list(&params).await.map_err(|e| self.error(e))?;
             let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-            items.extend(page.items);
+            items.extend(page.items.iter().map(&reduce));
             match next {
                 Some(token) => params = params.continue_token(&token),
                 None => return Ok(items),
@@ -192,12 +201,18 @@ impl Inventory {
         }
     }
 
-    async fn namespaced<K>(&self, ns: &str, name: &str, labels: &str) -> Result<Vec<K>, KubeError>
+    async fn namespaced<K>(
+        &self,
+        ns: &str,
+        name: &str,
+        labels: &str,
+        reduce: impl Fn(&K) -> Object,
+    ) -> Result<Vec<Object>, KubeError>
     where
         K: kube::Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug,
         K::DynamicType: Default,
     {
-        self.fetch(self.api::<K>(ns), name, labels).await
+        self.fetch(self.api::<K>(ns), name, labels, reduce).await
     }
 
     /// linkerd's `GetObjects`: objects of one kind (pods only when Pending/Running).
@@ -209,7 +224,7 @@ impl Inventory {
         labels: &str,
     ) -> Result<Vec<Object>, KubeError> {
         use ResourceKind as K;
-        let with_selector = |kind, meta: &ObjectMeta, sel: Option<LabelSelector>| {
+        let with_selector = |meta: &ObjectMeta, sel: Option<LabelSelector>| {
             let mut o = Object::from_meta(kind, meta);
             o.selector = sel;
             o
@@ -217,59 +232,55 @@ impl Inventory {
         let objects = match kind {
             K::Namespace => {
                 let api: Api<Namespace> = Api::all(self.client.clone());
-                let items = self.fetch(api, name, labels).await?;
-                items.iter().map(|n| Object::from_meta(kind, &n.metadata)).collect()
+                self.fetch(api, name, labels, |n| Object::from_meta(kind, &n.metadata)).await?
             }
             K::Pod => {
-                let items: Vec<Pod> = self.namespaced(ns, name, labels).await?;
-                let pods = items.iter().map(pod_object);
+                let pods = self.namespaced(ns, name, labels, pod_object).await?;
                 // A named pod that is not Pending/Running is not a row either.
-                pods.filter(Object::is_listed_pod).collect()
+                pods.into_iter().filter(Object::is_listed_pod).collect()
             }
             K::Deployment => {
-                let items: Vec<Deployment> = self.namespaced(ns, name, labels).await?;
-                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
+                self.namespaced(ns, name, labels, |d: &Deployment| {
+                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
+                })
+                .await?
             }
             K::ReplicaSet => {
-                let items: Vec<ReplicaSet> = self.namespaced(ns, name, labels).await?;
-                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
+                self.namespaced(ns, name, labels, |d: &ReplicaSet| {
+                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
+                })
+                .await?
             }
             K::StatefulSet => {
-                let items: Vec<StatefulSet> = self.namespaced(ns, name, labels).await?;
-                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
+                self.namespaced(ns, name, labels, |d: &StatefulSet| {
+                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
+                })
+                .await?
             }
             K::DaemonSet => {
-                let items: Vec<DaemonSet> = self.namespaced(ns, name, labels).await?;
-                items.iter().map(|d| with_selector(kind, &d.metadata, Some(d.spec.selector.clone()))).collect()
+                self.namespaced(ns, name, labels, |d: &DaemonSet| {
+                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
+                })
+                .await?
             }
             K::Job => {
-                let items: Vec<Job> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| with_selector(kind, &d.metadata, d.spec.as_ref().and_then(|s| s.selector.clone())))
-                    .collect()
+                self.namespaced(ns, name, labels, |d: &Job| {
+                    with_selector(&d.metadata, d.spec.as_ref().and_then(|s| s.selector.clone()))
+                })
+                .await?
             }
-            K::CronJob => {
-                let items: Vec<CronJob> = self.namespaced(ns, name, labels).await?;
-                items.iter().map(|d| Object::from_meta(kind, &d.metadata)).collect()
-            }
+            K::CronJob => self.namespaced(ns, name, labels, |d: &CronJob| Object::from_meta(kind, &d.metadata)).await?,
             K::ReplicationController => {
-                let items: Vec<ReplicationController> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| {
-                        with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
-                    })
-                    .collect()
+                self.namespaced(ns, name, labels, |d: &ReplicationController| {
+                    with_selector(&d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
+                })
+                .await?
             }
             K::Service => {
-                let items: Vec<Service> = self.namespaced(ns, name, labels).await?;
-                items
-                    .iter()
-                    .map(|d| {
-                        with_selector(kind, &d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
-                    })
-                    .collect()
+                self.namespaced(ns, name, labels, |d: &Service| {
+                    with_selector(&d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
+                })
+                .await?
             }
             other => {
                 return Err(KubeError::Backend(BackendError {
@@ -284,8 +295,7 @@ impl Inventory {
 
     /// Every pod of a namespace ("" = all), including Failed ones, as objects.
     pub async fn pods(&self, ns: &str) -> Result<Vec<Object>, KubeError> {
-        let items: Vec<Pod> = self.namespaced(ns, "", "").await?;
-        Ok(items.iter().map(pod_object).collect())
+        self.namespaced(ns, "", "", pod_object).await
     }
 
     /// The intermediate owners some kinds need to reach their pods: ReplicaSets for

@@ -1,6 +1,7 @@
 //! Kubernetes access through kube: kubeconfig/context conventions, and the inventory viz needs
 //! (objects, their pods, pod counts and status). Only this module talks to the Kubernetes API.
 
+pub mod discovery;
 mod extra;
 mod inventory;
 pub mod selector;

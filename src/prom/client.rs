@@ -1,26 +1,65 @@
-//! `POST /api/v1/query` with `time=`; decodes vectors and Prometheus's error envelope.
+//! `POST /api/v1/query` with `time=`; decodes vectors and Prometheus's error envelope. The
+//! bytes travel over a [`Transport`]: reqwest with rustls (auth headers, custom CA, client
+//! certificate) or, with zero-config discovery, the Kubernetes API server's service proxy.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use serde::Deserialize;
 
+use super::http_config::{Auth, HttpAccess};
 use super::{BackendError, Sample, redact_url};
 
 const BACKEND: &str = "Prometheus";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PromConfig {
     /// Base URL, possibly with a path prefix (`http://vmselect:8481/select/0/prometheus`).
     pub url: String,
     pub timeout: Duration,
+    /// Authentication, extra headers and TLS.
+    pub access: HttpAccess,
 }
 
+/// An answer before decoding: the status code and the body.
 #[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// How requests reach the Prometheus HTTP API: directly over HTTP(S), or through something in
+/// between (the Kubernetes API server's service proxy). `path` is relative to the API root
+/// (`api/v1/query`); a form means POST, none means GET. Errors are the cause only; the client
+/// adds the backend and URL.
+pub trait Transport: Send + Sync {
+    fn call<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<RawResponse, String>>;
+}
+
+#[derive(Clone)]
 pub struct PromClient {
-    base: url::Url,
+    transport: Arc<dyn Transport>,
     shown: String,
+}
+
+impl std::fmt::Debug for PromClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromClient").field("url", &self.shown).finish()
+    }
+}
+
+/// Direct HTTP(S) with reqwest (rustls, the process's one crypto provider).
+struct HttpTransport {
+    base: url::Url,
     http: reqwest::Client,
+    auth: Option<Auth>,
+    timeout: Duration,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +87,114 @@ struct RawSample {
     value: (serde_json::Value, String),
 }
 
+/// Resolves `server_name` to the addresses of the URL's real host, so TLS (SNI and certificate
+/// verification) uses `server_name` while the connection goes where the URL points.
+struct ServerNameResolver {
+    server_name: String,
+    real_host: String,
+    port: u16,
+}
+
+impl reqwest::dns::Resolve for ServerNameResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = if name.as_str().eq_ignore_ascii_case(&self.server_name) {
+            self.real_host.clone()
+        } else {
+            name.as_str().to_string()
+        };
+        let port = self.port;
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port)).await?.collect();
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Client, String> {
+    let access = &config.access;
+    let mut builder = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .redirect(if access.follow_redirects {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        });
+    if !access.enable_http2 {
+        builder = builder.http1_only();
+    }
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &access.headers {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("invalid header name {name:?}"))?;
+        // Never quote the value: it may be a secret.
+        let mut value = reqwest::header::HeaderValue::from_str(value.expose())
+            .map_err(|_| format!("the value of header {name} is not a valid header value"))?;
+        value.set_sensitive(true);
+        headers.append(name, value);
+    }
+    builder = builder.default_headers(headers);
+    let tls = &access.tls;
+    if let Some(ca) = &tls.ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(ca).map_err(|e| format!("invalid CA certificate: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA file holds no PEM certificate".into());
+        }
+        // Prometheus (Go) replaces the system roots with `ca_file`; so does lviz.
+        builder = builder.tls_certs_only(certs);
+    }
+    if let Some(pem) = &tls.identity_pem {
+        let identity =
+            reqwest::Identity::from_pem(pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
+        builder = builder.identity(identity);
+    }
+    if tls.insecure_skip_verify {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(server_name) = &tls.server_name
+        && base.scheme() == "https"
+    {
+        let real_host = base.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+        let port = base.port_or_known_default().unwrap_or(443);
+        base.set_host(Some(server_name)).map_err(|e| format!("invalid tls_config.server_name: {e}"))?;
+        builder =
+            builder.dns_resolver(Arc::new(ServerNameResolver { server_name: server_name.clone(), real_host, port }));
+    }
+    builder.build().map_err(|e| format!("cannot build HTTP client: {}", innermost(&e)))
+}
+
+impl Transport for HttpTransport {
+    fn call<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<RawResponse, String>> {
+        Box::pin(async move {
+            let url = self.base.join(path).map_err(|e| format!("invalid URL: {e}"))?;
+            let mut request = match &form {
+                Some(form) => self.http.post(url).form(form),
+                None => self.http.get(url),
+            };
+            request = match &self.auth {
+                Some(Auth::Basic { username, password }) => request.basic_auth(username, Some(password.expose())),
+                Some(Auth::Authorization { scheme, credentials }) => {
+                    let mut value =
+                        reqwest::header::HeaderValue::from_str(&format!("{scheme} {}", credentials.expose()))
+                            .map_err(|_| "the Authorization credentials are not a valid header value".to_string())?;
+                    value.set_sensitive(true);
+                    request.header(reqwest::header::AUTHORIZATION, value)
+                }
+                None => request,
+            };
+            let describe = |e: reqwest::Error| describe_reqwest(&e, self.timeout);
+            let response = request.send().await.map_err(describe)?;
+            let status = response.status().as_u16();
+            let body = response.text().await.map_err(describe)?;
+            Ok(RawResponse { status, body })
+        })
+    }
+}
+
 impl PromClient {
     pub fn new(config: &PromConfig) -> Result<Self, BackendError> {
         let shown = redact_url(&config.url);
@@ -56,16 +203,24 @@ impl PromClient {
         if !matches!(base.scheme(), "http" | "https") {
             return Err(fail(format!("unsupported URL scheme {:?}", base.scheme())));
         }
+        // `join` replaces the last path segment unless the base ends with `/`: keep prefixes.
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| fail(format!("cannot build HTTP client: {e}")))?;
-        Ok(PromClient { base, shown, http })
+        // reqwest turns credentials in the URL into basic auth; two Authorization sources conflict.
+        let auth = config.access.auth.clone();
+        if (!base.username().is_empty() || base.password().is_some()) && auth.is_some() {
+            return Err(fail("credentials in the URL conflict with the other Prometheus authentication".into()));
+        }
+        let http = build_http(config, &mut base).map_err(fail)?;
+        let transport = HttpTransport { base, http, auth, timeout: config.timeout };
+        Ok(PromClient { transport: Arc::new(transport), shown })
+    }
+
+    /// A client over another transport; `shown_url` (already redacted) names it in errors.
+    pub fn with_transport(transport: Arc<dyn Transport>, shown_url: String) -> Self {
+        PromClient { transport, shown: shown_url }
     }
 
     /// The redacted base URL, for messages.
@@ -77,17 +232,13 @@ impl PromClient {
         BackendError { backend: BACKEND, url: self.shown.clone(), cause: cause.into() }
     }
 
-    fn endpoint(&self, path: &str) -> Result<url::Url, BackendError> {
-        self.base.join(path).map_err(|e| self.error(format!("invalid URL: {e}")))
-    }
-
     /// An instant query; `at` is Unix seconds (None = Prometheus's now).
     pub async fn query(&self, query: &str, at: Option<f64>) -> Result<Vec<Sample>, BackendError> {
         let mut form = vec![("query", query.to_string())];
         if let Some(at) = at {
             form.push(("time", format_time(at)));
         }
-        let body = self.send(self.http.post(self.endpoint("api/v1/query")?).form(&form)).await?;
+        let body = self.send("api/v1/query", Some(form)).await?;
         let data = self.decode(&body, query)?;
         if data.result_type != "vector" {
             return Err(self.error(format!("query {query:?} returned a {}, not a vector", data.result_type)));
@@ -105,8 +256,7 @@ impl PromClient {
 
     /// `global.scrape_interval` from `/api/v1/status/config`, if the server exposes it.
     pub async fn scrape_interval(&self) -> Option<Duration> {
-        let request = self.http.get(self.endpoint("api/v1/status/config").ok()?);
-        let body = self.send(request).await.ok()?;
+        let body = self.send("api/v1/status/config", None).await.ok()?;
         let data: serde_json::Value = serde_json::from_str(&body).ok()?;
         let yaml = data.get("data")?.get("yaml")?.as_str()?;
         scrape_interval_from_yaml(yaml)
@@ -117,10 +267,10 @@ impl PromClient {
         self.query("vector(1)", None).await.map(|_| ())
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<String, BackendError> {
-        let response = request.send().await.map_err(|e| self.error(describe_reqwest(&e)))?;
-        let status = response.status();
-        let body = response.text().await.map_err(|e| self.error(describe_reqwest(&e)))?;
+    async fn send(&self, path: &str, form: Option<Vec<(&'static str, String)>>) -> Result<String, BackendError> {
+        let RawResponse { status, body } = self.transport.call(path, form).await.map_err(|e| self.error(e))?;
+        let status =
+            reqwest::StatusCode::from_u16(status).map_err(|_| self.error(format!("invalid HTTP status {status}")))?;
         // Prometheus answers 400/422/503 with its JSON error envelope; keep its message.
         if !status.is_success() {
             if let Ok(env) = serde_json::from_str::<Envelope>(&body)
@@ -152,16 +302,20 @@ fn first_line(body: &str) -> String {
     if cut.is_empty() { "(empty body)".to_string() } else { cut }
 }
 
-fn describe_reqwest(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "request timed out".to_string();
-    }
-    // The innermost cause is the useful one ("Connection refused (os error 111)").
+/// The innermost cause is the useful one ("Connection refused (os error 111)").
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let text = cause.to_string();
+    cause.to_string()
+}
+
+fn describe_reqwest(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {} (--request-timeout)", humantime::format_duration(timeout));
+    }
+    let text = innermost(e);
     if e.is_connect() { format!("cannot connect: {text}") } else { text }
 }
 

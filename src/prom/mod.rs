@@ -1,10 +1,14 @@
 //! The Prometheus HTTP API client: instant queries at an optional evaluation time, typed errors
-//! that name the backend and its URL (credentials redacted). Only this module talks to Prometheus.
+//! that name the backend and its URL (credentials redacted), and the access settings (auth,
+//! headers, TLS) from Prometheus's HTTP config format and lviz's flags. Only this module decodes
+//! Prometheus answers.
 
 mod client;
+pub mod http_config;
 mod redact;
 
-pub use client::{PromClient, PromConfig};
+pub use client::{PromClient, PromConfig, RawResponse, Transport};
+pub use http_config::{AccessFlags, HttpAccess};
 pub use redact::redact_url;
 
 use std::collections::BTreeMap;

@@ -25,6 +25,7 @@ struct EdgeRow<'a> {
     dst: &'a str,
     dst_namespace: &'a str,
     client: String,
+    client_unknown: bool,
     server: String,
     msg: String,
 }
@@ -55,7 +56,9 @@ pub fn render_edges(edges: &[Edge], view: &EdgesView) -> Rendered {
                 src_namespace: &e.src.namespace,
                 dst: &e.dst.name,
                 dst_namespace: &e.dst.namespace,
-                client: short_identity(&e.client_id),
+                // Prometheus-only mode: the identity is unknown (`-`, JSON null), not empty.
+                client: if e.client_id_unknown { "-".to_string() } else { short_identity(&e.client_id) },
+                client_unknown: e.client_id_unknown,
                 server: short_identity(&e.server_id),
                 msg,
             }
@@ -109,7 +112,7 @@ fn edges_json(rows: &[EdgeRow<'_>]) -> String {
                 ("src_namespace", GoJson::str(r.src_namespace)),
                 ("dst", GoJson::str(r.dst)),
                 ("dst_namespace", GoJson::str(r.dst_namespace)),
-                ("client_id", GoJson::str(&r.client)),
+                ("client_id", if r.client_unknown { GoJson::Null } else { GoJson::str(&r.client) }),
                 ("server_id", GoJson::str(&r.server)),
                 ("no_tls_reason", GoJson::str(&r.msg)),
             ])

@@ -50,7 +50,8 @@ pub fn render_gateways(rows: &[GatewayRow], output: OutputFormat) -> Rendered {
                     vec![
                         r.cluster_name.clone(),
                         alive_text(r.alive).to_string(),
-                        r.paired_services.to_string(),
+                        // Prometheus-only mode: mirrored Services were not counted.
+                        if r.paired_services_unknown { "-".to_string() } else { r.paired_services.to_string() },
                         latency(r.latency_ms_p50),
                         latency(r.latency_ms_p95),
                         latency(r.latency_ms_p99),
@@ -72,7 +73,10 @@ fn gateways_json(rows: &[&GatewayRow]) -> String {
             GoJson::object([
                 ("cluster_name", GoJson::str(&r.cluster_name)),
                 ("alive", GoJson::Bool(r.alive)),
-                ("paired_services", GoJson::Uint(r.paired_services)),
+                (
+                    "paired_services",
+                    if r.paired_services_unknown { GoJson::Null } else { GoJson::Uint(r.paired_services) },
+                ),
                 ("latency_ms_p50", latency(r.latency_ms_p50)),
                 ("latency_ms_p95", latency(r.latency_ms_p95)),
                 ("latency_ms_p99", latency(r.latency_ms_p99)),

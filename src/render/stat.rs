@@ -88,7 +88,8 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
 
     for r in rows {
         let type_str = r.resource.kind.as_str();
-        if !view.unmeshed && r.meshed_pod_count == 0 && owns_pods(type_str) && !view.from_set {
+        // Unknown pod counts (Prometheus-only mode) cannot prove a row unmeshed: keep it.
+        if !view.unmeshed && !r.pods_unknown && r.meshed_pod_count == 0 && owns_pods(type_str) && !view.from_set {
             continue;
         }
         let name = &r.resource.name;
@@ -99,6 +100,7 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
 
         let meshed = match type_str {
             "authority" | "service" => "-".to_string(),
+            _ if r.pods_unknown => "-".to_string(),
             _ => format!("{}/{}", r.meshed_pod_count, r.running_pod_count),
         };
         let stats = r.stats.filter(|s| s.has_request_data()).map(|s| {
@@ -114,10 +116,10 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
                 write_rate: per_second(tcp.write_bytes_total, &r.time_window),
             }
         });
-        tables
-            .entry(type_str)
-            .or_default()
-            .insert(format!("{namespace}/{name}"), ViewRow { meshed, status: r.status.clone(), stats });
+        tables.entry(type_str).or_default().insert(
+            format!("{namespace}/{name}"),
+            ViewRow { meshed, status: if r.pods_unknown { "-".to_string() } else { r.status.clone() }, stats },
+        );
     }
 
     let mut displayed: Vec<(usize, &str, &BTreeMap<String, ViewRow>)> =

@@ -11,6 +11,7 @@ fn edge(src: (&str, &str), dst: (&str, &str), client: &str, server: &str, msg: &
         client_id: client.into(),
         server_id: server.into(),
         no_identity_msg: msg.into(),
+        ..Edge::default()
     }
 }
 

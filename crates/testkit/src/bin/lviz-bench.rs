@@ -1,0 +1,448 @@
+//! `lviz-bench`: the scale benchmark behind `bench/scale.sh` (a measurement, not a test).
+//!
+//! Generates `Mesh::scaled(namespaces, deployments, pods)` with `--minutes` of 10 s samples,
+//! backfills it into a real Prometheus, serves its Kubernetes objects with `FakeKube`, and then
+//! for each command measures, side by side in one run:
+//! * the end-to-end wall of the real `lviz` binary on its default (lviz) query plan and on
+//!   `--query-plan linkerd` (median of `--runs` after a warm-up), and its peak RSS
+//!   (`/usr/bin/time -v`, "Maximum resident set size");
+//! * the floor of each plan: its query texts (captured from lviz through a counting proxy) sent
+//!   straight to Prometheus in parallel, bodies read, nothing parsed;
+//! * the number of Prometheus queries and the response bytes of each plan (through the proxy);
+//! * whether both plans print byte-identical output.
+//!
+//! Prints a Markdown report on stdout; progress goes to stderr. Loopback only.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use lviz_testkit::fixtures::objects_for;
+use lviz_testkit::kube::FakeKube;
+use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer};
+use lviz_testkit::{EVAL_TIME, Mesh};
+
+const USAGE: &str = "usage: lviz-bench [--namespaces N] [--deployments N] [--pods N] [--minutes N] [--runs N] \
+[--lviz PATH] [--only SUBSTRING]";
+
+struct BenchArgs {
+    namespaces: usize,
+    deployments: usize,
+    pods: usize,
+    minutes: i64,
+    runs: usize,
+    lviz: PathBuf,
+    only: Option<String>,
+}
+
+fn parse_args() -> Result<BenchArgs> {
+    let mut a = BenchArgs {
+        namespaces: 100,
+        deployments: 10,
+        pods: 3,
+        minutes: 10,
+        runs: 5,
+        lviz: PathBuf::from("target/release/lviz"),
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{flag} needs a value\n{USAGE}"));
+        match flag.as_str() {
+            "--namespaces" => a.namespaces = value()?.parse()?,
+            "--deployments" => a.deployments = value()?.parse()?,
+            "--pods" => a.pods = value()?.parse()?,
+            "--minutes" => a.minutes = value()?.parse()?,
+            "--runs" => a.runs = value()?.parse()?,
+            "--lviz" => a.lviz = value()?.into(),
+            "--only" => a.only = Some(value()?),
+            _ => bail!("unknown argument {flag:?}\n{USAGE}"),
+        }
+    }
+    if a.runs == 0 || a.minutes < 2 {
+        bail!("--runs must be at least 1 and --minutes at least 2\n{USAGE}");
+    }
+    Ok(a)
+}
+
+/// What the counting proxy saw of one lviz run.
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    /// `query` of every `/api/v1/query` call, in arrival order.
+    queries: Vec<String>,
+    /// Other calls (`/api/v1/status/config`).
+    other_calls: usize,
+    /// Response body bytes of every call.
+    bytes: usize,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    upstream: String,
+    http: reqwest::Client,
+    seen: Arc<Mutex<Seen>>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn form_value(form: &str, key: &str) -> Option<String> {
+    form.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (percent_decode(k) == key).then(|| percent_decode(v))
+    })
+}
+
+async fn proxy(State(st): State<ProxyState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut req = st.http.request(method, format!("{}{path_and_query}", st.upstream)).body(body.clone());
+    if let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE) {
+        req = req.header(axum::http::header::CONTENT_TYPE, ct.clone());
+    }
+    let answer = match req.send().await {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();
+    let bytes = match answer.bytes().await {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    {
+        let mut seen = st.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.bytes += bytes.len();
+        if uri.path().ends_with("/api/v1/query") {
+            let form = std::str::from_utf8(&body).unwrap_or_default();
+            let query = form_value(form, "query")
+                .or_else(|| uri.query().and_then(|q| form_value(q, "query")))
+                .unwrap_or_default();
+            seen.queries.push(query);
+        } else {
+            seen.other_calls += 1;
+        }
+    }
+    let mut response = (status, bytes).into_response();
+    if let Some(ct) = content_type {
+        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, ct);
+    }
+    response
+}
+
+/// A counting reverse proxy in front of Prometheus.
+async fn start_proxy(upstream: String) -> Result<(SocketAddr, Arc<Mutex<Seen>>)> {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let state = ProxyState { upstream, http: reqwest::Client::new(), seen: seen.clone() };
+    let app = axum::Router::new().fallback(proxy).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the proxy")?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, seen))
+}
+
+fn take_seen(seen: &Mutex<Seen>) -> Seen {
+    std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+struct LvizRun {
+    wall: Duration,
+    max_rss_kb: Option<u64>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    code: i32,
+}
+
+struct Ctx {
+    lviz: PathBuf,
+    kubeconfig: PathBuf,
+    home: tempfile::TempDir,
+    time_bin: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// One run of lviz against `prometheus_url`, under `/usr/bin/time -v` when available.
+    fn run(&self, prometheus_url: &str, args: &[&str], linkerd_plan: bool) -> Result<LvizRun> {
+        let rss_file = self.home.path().join("time.txt");
+        let mut cmd = match &self.time_bin {
+            Some(t) => {
+                let mut c = Command::new(t);
+                c.arg("-v").arg("-o").arg(&rss_file).arg(&self.lviz);
+                c
+            }
+            None => Command::new(&self.lviz),
+        };
+        let at = EVAL_TIME.to_string();
+        cmd.args(["--prometheus-url", prometheus_url, "--at", &at, "--kubeconfig"])
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env_remove("LVIZ_PROMETHEUS_URL")
+            .env_remove("LVIZ_API_ADDR")
+            .env("HOME", self.home.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        if linkerd_plan {
+            cmd.args(["--query-plan", "linkerd"]);
+        }
+        let started = Instant::now();
+        let out = cmd.output().with_context(|| format!("running {}", self.lviz.display()))?;
+        let wall = started.elapsed();
+        let max_rss_kb = self.time_bin.as_ref().and_then(|_| {
+            let text = std::fs::read_to_string(&rss_file).ok()?;
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+                .and_then(|v| v.trim().parse().ok())
+        });
+        Ok(LvizRun { wall, max_rss_kb, stdout: out.stdout, stderr: out.stderr, code: out.status.code().unwrap_or(-1) })
+    }
+}
+
+/// Sends `queries` to Prometheus in parallel at the evaluation time and reads every body.
+async fn floor(http: &reqwest::Client, prometheus_url: &str, queries: &[String]) -> Result<Duration> {
+    let started = Instant::now();
+    let at = EVAL_TIME.to_string();
+    let sends = queries.iter().map(|q| {
+        let at = at.clone();
+        async move {
+            let r = http
+                .post(format!("{prometheus_url}/api/v1/query"))
+                .form(&[("query", q.as_str()), ("time", at.as_str())])
+                .send()
+                .await?;
+            let status = r.status();
+            let body = r.bytes().await?;
+            if !status.is_success() {
+                bail!("query {q:?} answered {status}: {}", String::from_utf8_lossy(&body));
+            }
+            Ok(body.len())
+        }
+    });
+    futures_util::future::try_join_all(sends).await?;
+    Ok(started.elapsed())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1000.0)
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1}", kb as f64 / 1024.0)
+}
+
+fn shell_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+        })
+        .unwrap_or_default();
+    let prom = shell_output("prometheus", &["--version"]);
+    format!(
+        "- nproc: {}\n- CPU: {cpu}\n- memory (`free -h`):\n```\n{}\n```\n- Prometheus: {}\n",
+        shell_output("nproc", &[]),
+        shell_output("free", &["-h"]),
+        prom.lines().next().unwrap_or_default()
+    )
+}
+
+struct Case {
+    name: String,
+    args: Vec<String>,
+}
+
+async fn bench(a: BenchArgs) -> Result<()> {
+    let lviz = std::path::absolute(&a.lviz)?;
+    if !lviz.is_file() {
+        bail!("{} not found: build it with `cargo build --release`", lviz.display());
+    }
+    let time_bin = Path::new("/usr/bin/time").is_file().then(|| PathBuf::from("/usr/bin/time"));
+    if time_bin.is_none() {
+        eprintln!("warning: /usr/bin/time not found: no peak RSS (apt-get install time)");
+    }
+
+    let started = Instant::now();
+    let mesh = Mesh::scaled(a.namespaces, a.deployments, a.pods);
+    let pods = mesh.pod_count();
+    let opts = PrometheusOptions { start: EVAL_TIME - a.minutes * 60, end: EVAL_TIME, ..PrometheusOptions::default() };
+    eprintln!("generating and backfilling {pods} pods × {} min…", a.minutes);
+    let mesh_for_prom = mesh.clone();
+    let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start_with(&mesh_for_prom, &opts))
+        .await
+        .context("Prometheus start task")??;
+    let backfill = started.elapsed();
+    let tsdb_bytes = dir_size(&prometheus.dir().join("tsdb"));
+    eprintln!("Prometheus ready after {backfill:?} ({} MB TSDB)", tsdb_bytes / 1_000_000);
+    let kube = FakeKube::start(objects_for(&mesh)).await?;
+    drop(mesh);
+    let prom_url = prometheus.url();
+    let http = reqwest::Client::new();
+    let series = count_series(&http, &prom_url).await.unwrap_or(0);
+    let (proxy_addr, seen) = start_proxy(prom_url.clone()).await?;
+    let proxy_url = format!("http://{proxy_addr}");
+    let ctx = Ctx { lviz, kubeconfig: kube.kubeconfig_path().to_path_buf(), home: tempfile::tempdir()?, time_bin };
+
+    let cases: Vec<Case> =
+        ["stat deploy -A", "stat po -A", "stat all -A", "routes deploy/app-01 -n scale-000", "edges po -A"]
+            .iter()
+            .filter(|c| a.only.as_ref().is_none_or(|o| c.contains(o.as_str())))
+            .map(|c| Case { name: c.to_string(), args: c.split(' ').map(str::to_string).collect() })
+            .collect();
+
+    println!(
+        "### {} namespaces × {} deployments × {} pods ({pods} pods, {series} series, {} min of 10 s samples)\n",
+        a.namespaces, a.deployments, a.pods, a.minutes
+    );
+    println!(
+        "Generation + backfill + Prometheus start: {:.1} s; TSDB {} MB.\n",
+        backfill.as_secs_f64(),
+        tsdb_bytes / 1_000_000
+    );
+    println!(
+        "| command | rows | lviz e2e ms | Linkerd-plan floor ms | ratio | lviz `--query-plan linkerd` e2e ms | lviz-plan floor ms | queries lviz / linkerd | bytes lviz / linkerd | peak RSS MB lviz / linkerd | identical |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for case in &cases {
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        eprintln!("{}…", case.name);
+        // Counted runs through the proxy: query texts, counts and bytes of each plan.
+        take_seen(&seen);
+        let counted_lviz = ctx.run(&proxy_url, &args, false)?;
+        let seen_lviz = take_seen(&seen);
+        let counted_linkerd = ctx.run(&proxy_url, &args, true)?;
+        let seen_linkerd = take_seen(&seen);
+        for (run, plan) in [(&counted_lviz, "lviz"), (&counted_linkerd, "linkerd")] {
+            if run.code != 0 {
+                bail!("{} ({plan} plan) exited {}: {}", case.name, run.code, String::from_utf8_lossy(&run.stderr));
+            }
+        }
+        let identical = counted_lviz.stdout == counted_linkerd.stdout && counted_lviz.stderr == counted_linkerd.stderr;
+        let rows = counted_lviz.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count().saturating_sub(1);
+
+        // Warm-up, then interleaved timed runs so drift hits every measure alike.
+        ctx.run(&prom_url, &args, false)?;
+        ctx.run(&prom_url, &args, true)?;
+        floor(&http, &prom_url, &seen_linkerd.queries).await?;
+        floor(&http, &prom_url, &seen_lviz.queries).await?;
+        let (mut e2e, mut e2e_linkerd, mut floor_linkerd, mut floor_lviz) = (vec![], vec![], vec![], vec![]);
+        let (mut rss, mut rss_linkerd) = (0u64, 0u64);
+        let mut all_identical = identical;
+        for _ in 0..a.runs {
+            let r = ctx.run(&prom_url, &args, false)?;
+            let l = ctx.run(&prom_url, &args, true)?;
+            all_identical &= r.stdout == counted_lviz.stdout && l.stdout == counted_lviz.stdout;
+            e2e.push(r.wall);
+            e2e_linkerd.push(l.wall);
+            rss = rss.max(r.max_rss_kb.unwrap_or(0));
+            rss_linkerd = rss_linkerd.max(l.max_rss_kb.unwrap_or(0));
+            floor_linkerd.push(floor(&http, &prom_url, &seen_linkerd.queries).await?);
+            floor_lviz.push(floor(&http, &prom_url, &seen_lviz.queries).await?);
+        }
+        let (e2e, floor_l) = (median(e2e), median(floor_linkerd));
+        println!(
+            "| `{}` | {rows} | {} | {} | {:.2} | {} | {} | {} (+{}) / {} (+{}) | {} / {} | {} / {} | {} |",
+            case.name,
+            ms(e2e),
+            ms(floor_l),
+            e2e.as_secs_f64() / floor_l.as_secs_f64(),
+            ms(median(e2e_linkerd)),
+            ms(median(floor_lviz)),
+            seen_lviz.queries.len(),
+            seen_lviz.other_calls,
+            seen_linkerd.queries.len(),
+            seen_linkerd.other_calls,
+            seen_lviz.bytes,
+            seen_linkerd.bytes,
+            mb(rss),
+            mb(rss_linkerd),
+            if all_identical { "yes" } else { "**no**" },
+        );
+    }
+    println!("\nMachine:\n\n{}", machine());
+    drop(kube);
+    drop(prometheus);
+    Ok(())
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Number of series in the head and blocks at the evaluation time.
+async fn count_series(http: &reqwest::Client, prom_url: &str) -> Result<u64> {
+    let body: serde_json::Value = http
+        .post(format!("{prom_url}/api/v1/query"))
+        .form(&[("query", "count({__name__=~\".+\"})"), ("time", &EVAL_TIME.to_string())])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let v = body["data"]["result"][0]["value"][1].as_str().unwrap_or("0");
+    Ok(v.parse().unwrap_or(0))
+}
+
+fn main() {
+    let result = parse_args().and_then(|args| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("building the tokio runtime")?
+            .block_on(bench(args))
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,373 @@
+//! A `Metrics` wrapper that spares Prometheus: identical concurrent queries (same text, same
+//! evaluation time) are sent once and every caller gets the answer (single flight); at most
+//! `max_in_flight` queries are outstanding at a time; answers may be reused for a short TTL; and
+//! the scrape interval is read once a minute instead of once per request. It counts what it
+//! actually sends so tests and `lviz serve`'s `/metrics` can show the effect.
+//!
+//! It builds no query and reads no sample: it only decides whether, and when, to ask.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use tokio::sync::Semaphore;
+
+use super::Metrics;
+use crate::prom::{BackendError, Sample};
+
+/// Queries evaluated "now" share a cache slot per bucket of this many seconds (a typical scrape
+/// interval): within one bucket Prometheus has at most one new sample per series anyway.
+pub const NOW_BUCKET_SECS: u64 = 10;
+/// Above this many cached answers, expired ones are dropped, and if that is not enough, all.
+const CACHE_CAPACITY: usize = 4096;
+/// How long a known scrape interval is trusted; an unknown one is asked again sooner.
+const INTERVAL_TTL: Duration = Duration::from_secs(60);
+const UNKNOWN_INTERVAL_TTL: Duration = Duration::from_secs(5);
+/// The readiness probe's query: cheap, always a one-sample vector.
+const PROBE_QUERY: &str = "vector(1)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoalesceOptions {
+    /// Queries outstanding towards Prometheus at once (at least 1).
+    pub max_in_flight: usize,
+    /// Reuse a successful answer for this long; `None` disables the cache.
+    pub cache_ttl: Option<Duration>,
+}
+
+impl Default for CoalesceOptions {
+    fn default() -> Self {
+        CoalesceOptions { max_in_flight: 16, cache_ttl: None }
+    }
+}
+
+/// What the wrapper has done since it was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoalesceStats {
+    /// Queries actually sent to the wrapped backend.
+    pub sent: u64,
+    /// Callers that joined a query already in flight instead of sending their own.
+    pub coalesced: u64,
+    /// Callers answered from the cache.
+    pub cache_hits: u64,
+    /// Sent queries that failed.
+    pub failed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum EvalTime {
+    /// An explicit evaluation time, by its bits (the same f64 is the same instant).
+    At(u64),
+    /// Prometheus's now: concurrent callers share whatever "now" the flight asked for.
+    Now,
+    /// Prometheus's now, as a cache slot: the bucket of [`NOW_BUCKET_SECS`] it fell in.
+    NowBucket(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    query: String,
+    at: EvalTime,
+}
+
+type Answer = Result<Arc<Vec<Sample>>, BackendError>;
+type Flight = Shared<BoxFuture<'static, Answer>>;
+/// A cached answer and when it was stored.
+type Cached = (Instant, Arc<Vec<Sample>>);
+
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    coalesced: AtomicU64,
+    cache_hits: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// The shared state a flight needs after its caller may have gone away.
+struct State {
+    inner: Arc<dyn Metrics>,
+    permits: Semaphore,
+    cache_ttl: Option<Duration>,
+    in_flight: Mutex<HashMap<Key, Flight>>,
+    cache: Mutex<HashMap<Key, Cached>>,
+    counters: Counters,
+}
+
+pub struct Coalescing {
+    state: Arc<State>,
+    interval: tokio::sync::Mutex<Option<(Instant, Option<Duration>)>>,
+}
+
+/// A poisoned lock only means another thread panicked mid-update of a plain map; the map is
+/// still usable, and refusing service would be worse.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn flight_key(query: &str, at: Option<f64>) -> Key {
+    Key { query: query.to_string(), at: at.map_or(EvalTime::Now, |t| EvalTime::At(t.to_bits())) }
+}
+
+fn cache_key(query: &str, at: Option<f64>) -> Key {
+    let at = match at {
+        Some(t) => EvalTime::At(t.to_bits()),
+        None => {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            EvalTime::NowBucket(now / NOW_BUCKET_SECS)
+        }
+    };
+    Key { query: query.to_string(), at }
+}
+
+impl Coalescing {
+    pub fn new(inner: Arc<dyn Metrics>, options: CoalesceOptions) -> Self {
+        let state = State {
+            inner,
+            permits: Semaphore::new(options.max_in_flight.max(1)),
+            cache_ttl: options.cache_ttl.filter(|ttl| !ttl.is_zero()),
+            in_flight: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+        };
+        Coalescing { state: Arc::new(state), interval: tokio::sync::Mutex::new(None) }
+    }
+
+    pub fn stats(&self) -> CoalesceStats {
+        let c = &self.state.counters;
+        CoalesceStats {
+            sent: c.sent.load(Ordering::Relaxed),
+            coalesced: c.coalesced.load(Ordering::Relaxed),
+            cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Readiness: one cheap query straight to the backend (not cached, not counted).
+    pub async fn probe(&self) -> Result<(), BackendError> {
+        self.state.inner.query(PROBE_QUERY, None).await.map(|_| ())
+    }
+
+    fn cached(&self, key: &Key) -> Option<Arc<Vec<Sample>>> {
+        let ttl = self.state.cache_ttl?;
+        let cache = lock(&self.state.cache);
+        let (stored, samples) = cache.get(key)?;
+        (stored.elapsed() < ttl).then(|| Arc::clone(samples))
+    }
+
+    /// The flight for `key`, and whether this caller started it.
+    fn join_or_start(&self, key: Key, cache_key: Key, at: Option<f64>) -> (Flight, bool) {
+        let mut in_flight = lock(&self.state.in_flight);
+        if let Some(flight) = in_flight.get(&key) {
+            return (flight.clone(), false);
+        }
+        let state = Arc::clone(&self.state);
+        let flight_key = key.clone();
+        let flight = async move {
+            let answer = {
+                // The semaphore is never closed; should it be, the query goes out unbounded.
+                let _permit = state.permits.acquire().await.ok();
+                state.counters.sent.fetch_add(1, Ordering::Relaxed);
+                state.inner.query(&flight_key.query, at).await.map(Arc::new)
+            };
+            match &answer {
+                Ok(samples) => state.remember(cache_key, samples),
+                Err(_) => {
+                    state.counters.failed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            lock(&state.in_flight).remove(&flight_key);
+            answer
+        }
+        .boxed()
+        .shared();
+        in_flight.insert(key, flight.clone());
+        (flight, true)
+    }
+}
+
+impl State {
+    fn remember(&self, key: Key, samples: &Arc<Vec<Sample>>) {
+        let Some(ttl) = self.cache_ttl else { return };
+        let mut cache = lock(&self.cache);
+        if cache.len() >= CACHE_CAPACITY {
+            cache.retain(|_, (stored, _)| stored.elapsed() < ttl);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (Instant::now(), Arc::clone(samples)));
+    }
+}
+
+impl Metrics for Coalescing {
+    fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
+        Box::pin(async move {
+            let cache_key = cache_key(query, at);
+            if let Some(samples) = self.cached(&cache_key) {
+                self.state.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(samples.as_ref().clone());
+            }
+            let (flight, started) = self.join_or_start(flight_key(query, at), cache_key, at);
+            if started {
+                // Run the flight on its own so it finishes (and frees its permit and its map
+                // entry) even if every caller gives up, e.g. on a request timeout.
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(flight.clone());
+                }
+            } else {
+                self.state.counters.coalesced.fetch_add(1, Ordering::Relaxed);
+            }
+            flight.await.map(|samples| samples.as_ref().clone())
+        })
+    }
+
+    fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
+        Box::pin(async move {
+            // Held across the fetch: concurrent callers wait for one answer instead of asking.
+            let mut slot = self.interval.lock().await;
+            if let Some((stored, value)) = *slot {
+                let ttl = if value.is_some() { INTERVAL_TTL } else { UNKNOWN_INTERVAL_TTL };
+                if stored.elapsed() < ttl {
+                    return value;
+                }
+            }
+            let value = self.state.inner.scrape_interval().await;
+            *slot = Some((Instant::now(), value));
+            value
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Answers every query after a pause with one sample whose value counts the calls so far.
+    struct Slow {
+        calls: AtomicUsize,
+        interval_calls: AtomicUsize,
+        running: AtomicUsize,
+        max_running: AtomicUsize,
+        fail: bool,
+    }
+
+    impl Slow {
+        fn new(fail: bool) -> Arc<Self> {
+            Arc::new(Slow {
+                calls: AtomicUsize::new(0),
+                interval_calls: AtomicUsize::new(0),
+                running: AtomicUsize::new(0),
+                max_running: AtomicUsize::new(0),
+                fail,
+            })
+        }
+    }
+
+    impl Metrics for Slow {
+        fn query<'a>(&'a self, _q: &'a str, _at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
+            Box::pin(async move {
+                let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+                let running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+                self.max_running.fetch_max(running, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                self.running.fetch_sub(1, Ordering::SeqCst);
+                if self.fail {
+                    return Err(BackendError { backend: "Prometheus", url: "http://p/".into(), cause: "down".into() });
+                }
+                Ok(vec![Sample { labels: Default::default(), value: n as f64 }])
+            })
+        }
+        fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
+            Box::pin(async move {
+                self.interval_calls.fetch_add(1, Ordering::SeqCst);
+                Some(Duration::from_secs(10))
+            })
+        }
+    }
+
+    fn wrap(inner: &Arc<Slow>, options: CoalesceOptions) -> Coalescing {
+        let inner: Arc<dyn Metrics> = Arc::clone(inner) as Arc<dyn Metrics>;
+        Coalescing::new(inner, options)
+    }
+
+    #[tokio::test]
+    async fn identical_concurrent_queries_are_sent_once() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions::default());
+        let answers = futures::future::join_all((0..10).map(|_| c.query("up", Some(100.0)))).await;
+        assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|s| s[0].value == 1.0)), "{answers:?}");
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(c.stats(), CoalesceStats { sent: 1, coalesced: 9, cache_hits: 0, failed: 0 });
+        // Finished flights are forgotten: without a cache the next call asks again.
+        c.query("up", Some(100.0)).await.ok();
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn different_text_or_time_is_not_coalesced() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions::default());
+        let _ = futures::join!(
+            c.query("a", Some(1.0)),
+            c.query("a", Some(2.0)),
+            c.query("b", Some(1.0)),
+            c.query("a", None)
+        );
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn failures_reach_every_caller_and_are_not_cached() {
+        let inner = Slow::new(true);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 4, cache_ttl: Some(Duration::from_secs(60)) });
+        let (a, b) = futures::join!(c.query("up", None), c.query("up", None));
+        assert!(a.is_err() && b.is_err());
+        assert!(c.query("up", None).await.is_err());
+        assert_eq!(c.stats().sent, 2);
+        assert_eq!(c.stats().failed, 2);
+    }
+
+    #[tokio::test]
+    async fn cache_answers_within_ttl() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 4, cache_ttl: Some(Duration::from_secs(60)) });
+        c.query("up", Some(5.0)).await.ok();
+        c.query("up", Some(5.0)).await.ok();
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(c.stats().cache_hits, 1);
+    }
+
+    #[tokio::test]
+    async fn in_flight_queries_are_bounded() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 3, cache_ttl: None });
+        let texts: Vec<String> = (0..12).map(|i| format!("q{i}")).collect();
+        futures::future::join_all(texts.iter().map(|q| c.query(q, None))).await;
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 12);
+        assert_eq!(inner.max_running.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn abandoned_flights_still_finish() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 1, cache_ttl: None });
+        let gave_up = tokio::time::timeout(Duration::from_millis(5), c.query("up", None)).await;
+        assert!(gave_up.is_err());
+        // The abandoned flight keeps running, releases its permit, and leaves the map.
+        let answer = tokio::time::timeout(Duration::from_secs(5), c.query("other", None)).await;
+        assert!(answer.is_ok_and(|a| a.is_ok()));
+        assert!(lock(&c.state.in_flight).is_empty());
+    }
+
+    #[tokio::test]
+    async fn scrape_interval_is_asked_once() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions::default());
+        let (a, b) = futures::join!(c.scrape_interval(), c.scrape_interval());
+        assert_eq!((a, b), (Some(Duration::from_secs(10)), Some(Duration::from_secs(10))));
+        assert_eq!(inner.interval_calls.load(Ordering::SeqCst), 1);
+    }
+}

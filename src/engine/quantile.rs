@@ -1,0 +1,340 @@
+//! Prometheus 2.42's `histogram_quantile`, computed in lviz from the bucket rates Prometheus
+//! returns for `sum(irate(<histogram>_bucket{…}[W])) by (le, …)`.
+//!
+//! Linkerd sends that same inner expression three times, wrapped in `histogram_quantile(0.5 |
+//! 0.95 | 0.99, …)`; Prometheus then recomputes the (expensive) bucket rates for each. lviz's
+//! query plan asks for the rates once and applies the quantile rule here. Prometheus still does
+//! every sum, so the inputs are bit-for-bit the ones its own `histogram_quantile` would see; only
+//! the interpolation is ours, and it follows the documented rule step by step, in the same
+//! floating-point operation order, so the answers are identical, not merely close.
+//!
+//! Pure: no I/O, no clients. Owns nothing but the arithmetic and the grouping by labels.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::Results;
+use super::promql::QUANTILES;
+use crate::prom::Sample;
+
+/// The label holding a bucket's upper bound.
+pub const BUCKET_LABEL: &str = "le";
+
+/// One cumulative bucket: observations less than or equal to `upper_bound`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    pub upper_bound: f64,
+    pub count: f64,
+}
+
+/// Buckets ready for quantiles: sorted, merged by bound and made monotonic, or the reason
+/// every quantile is NaN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    buckets: Vec<Bucket>,
+    /// No `+Inf` bucket, fewer than two buckets, or no observations.
+    nan: bool,
+}
+
+impl Histogram {
+    /// Prepares raw buckets (any order) once, so several quantiles can be read from them.
+    pub fn new(mut buckets: Vec<Bucket>) -> Self {
+        // Ascending upper bounds. `total_cmp` orders every value (NaN bounds last, as no
+        // Prometheus-written `le` is NaN); equal bounds are merged next, so their order only
+        // decides the order of one addition.
+        buckets.sort_by(|a, b| a.upper_bound.total_cmp(&b.upper_bound));
+        let has_inf = buckets.last().is_some_and(|b| b.upper_bound == f64::INFINITY);
+        if !has_inf {
+            return Histogram { buckets, nan: true };
+        }
+        let mut buckets = merge_equal_bounds(buckets);
+        make_monotonic(&mut buckets);
+        let nan = buckets.len() < 2 || buckets.last().is_some_and(|b| b.count == 0.0);
+        Histogram { buckets, nan }
+    }
+
+    /// `histogram_quantile(q, …)` of these buckets.
+    pub fn quantile(&self, q: f64) -> f64 {
+        if q.is_nan() {
+            return f64::NAN;
+        }
+        if q < 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        if q > 1.0 {
+            return f64::INFINITY;
+        }
+        if self.nan {
+            return f64::NAN;
+        }
+        let b = &self.buckets;
+        let n = b.len();
+        let total = b[n - 1].count;
+        let mut rank = q * total;
+        // The first finite bucket whose cumulative count reaches the rank; `n - 1` (the +Inf
+        // bucket) when none does.
+        let i = search(n - 1, |i| b[i].count >= rank);
+        if i == n - 1 {
+            // Nothing is known about the +Inf bucket's spread: answer its lower bound.
+            return b[n - 2].upper_bound;
+        }
+        if i == 0 && b[0].upper_bound <= 0.0 {
+            return b[0].upper_bound;
+        }
+        let end = b[i].upper_bound;
+        let mut start = 0.0;
+        let mut count = b[i].count;
+        if i > 0 {
+            start = b[i - 1].upper_bound;
+            count -= b[i - 1].count;
+            rank -= b[i - 1].count;
+        }
+        // Same operation order as Prometheus, so the result is the same double.
+        start + (end - start) * (rank / count)
+    }
+}
+
+/// Adds up the counts of buckets with the same upper bound (e.g. `le="1"` and `le="1.0"`).
+/// `buckets` is sorted and non-empty.
+fn merge_equal_bounds(buckets: Vec<Bucket>) -> Vec<Bucket> {
+    let mut out: Vec<Bucket> = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        match out.last_mut() {
+            Some(last) if last.upper_bound == b.upper_bound => last.count += b.count,
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+/// Cumulative counts can dip when the rates of separately scraped series are summed at
+/// slightly different instants; Prometheus raises each count to the largest one before it.
+fn make_monotonic(buckets: &mut [Bucket]) {
+    let mut max = f64::NEG_INFINITY;
+    for b in buckets {
+        if b.count > max {
+            max = b.count;
+        } else if b.count < max {
+            b.count = max;
+        }
+    }
+}
+
+/// The smallest `i` in `0..n` for which `found(i)` holds, or `n`, by bisection. The probe
+/// order is that of Go's `sort.Search`, so a NaN count (which breaks monotonicity) still lands
+/// on the bucket Prometheus would pick.
+fn search(n: usize, found: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if found(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
+/// `histogram_quantile` over an instant vector of buckets: samples are grouped by their labels
+/// other than `le` (and `__name__`), samples whose `le` is not a number are skipped, and one
+/// output vector per entry of `qs` is returned, each with one sample per group.
+pub fn histogram_quantiles(samples: &[Sample], qs: &[f64]) -> Vec<Vec<Sample>> {
+    // Borrowed keys: grouping 78,000 bucket samples must not clone 78,000 label maps.
+    let mut groups: HashMap<Vec<(&str, &str)>, Vec<Bucket>> = HashMap::new();
+    for s in samples {
+        let Some(upper_bound) = s.labels.get(BUCKET_LABEL).and_then(|le| parse_bound(le)) else {
+            continue;
+        };
+        let key: Vec<(&str, &str)> = s
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != BUCKET_LABEL && *k != "__name__")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        groups.entry(key).or_default().push(Bucket { upper_bound, count: s.value });
+    }
+    let mut out: Vec<Vec<Sample>> = qs.iter().map(|_| Vec::with_capacity(groups.len())).collect();
+    for (key, buckets) in groups {
+        let histogram = Histogram::new(buckets);
+        let labels: BTreeMap<String, String> = key.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        for (vector, q) in out.iter_mut().zip(qs) {
+            vector.push(Sample { labels: labels.clone(), value: histogram.quantile(*q) });
+        }
+    }
+    out
+}
+
+/// An `le` value as Go's `strconv.ParseFloat` reads the ones Prometheus stores (`"0.5"`,
+/// `"50000"`, `"+Inf"`, `"1e+06"`).
+fn parse_bound(le: &str) -> Option<f64> {
+    le.parse().ok()
+}
+
+/// Answers the three `histogram_quantile` queries of Linkerd's plan from the result of the
+/// bucket-rate query they wrap, as if they had been sent: afterwards `results` holds an entry
+/// for each of `latency` (p50, p95, p99), so rows are assembled the same way for both plans.
+/// Without a bucket result (the query was not sent) nothing changes.
+pub fn answer_latency_queries(results: &mut Results, buckets: &str, latency: &[String; 3]) {
+    let Some(samples) = results.get(buckets) else {
+        return;
+    };
+    let qs = QUANTILES.map(|(_, q)| q);
+    let vectors = histogram_quantiles(samples, &qs);
+    for (query, vector) in latency.iter().zip(vectors) {
+        results.insert(query.clone(), vector);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist(pairs: &[(f64, f64)]) -> Histogram {
+        Histogram::new(pairs.iter().map(|&(upper_bound, count)| Bucket { upper_bound, count }).collect())
+    }
+
+    fn q(pairs: &[(f64, f64)], q: f64) -> f64 {
+        hist(pairs).quantile(q)
+    }
+
+    const INF: f64 = f64::INFINITY;
+
+    #[test]
+    fn interpolates_inside_the_bucket() {
+        // 10 observations ≤ 10, 20 more ≤ 20: p50 = rank 15, 5 of the 20 in (10, 20].
+        let b = [(10.0, 10.0), (20.0, 30.0), (INF, 30.0)];
+        assert_eq!(q(&b, 0.5), 10.0 + 10.0 * (5.0 / 20.0));
+        assert_eq!(q(&b, 0.95), 10.0 + 10.0 * ((0.95 * 30.0 - 10.0) / 20.0));
+        assert_eq!(q(&b, 1.0), 20.0);
+        // First bucket: from 0.
+        assert_eq!(q(&b, 0.1), 10.0 * (3.0 / 10.0));
+        assert_eq!(q(&b, 0.0), 0.0);
+    }
+
+    #[test]
+    fn order_of_input_does_not_matter() {
+        let sorted = hist(&[(1.0, 1.0), (5.0, 4.0), (10.0, 9.0), (INF, 10.0)]);
+        let shuffled = hist(&[(INF, 10.0), (5.0, 4.0), (1.0, 1.0), (10.0, 9.0)]);
+        assert_eq!(sorted, shuffled);
+        assert_eq!(sorted.quantile(0.5), 5.0 + 5.0 * (1.0 / 5.0));
+    }
+
+    #[test]
+    fn rank_in_inf_bucket_is_largest_finite_bound() {
+        let b = [(10.0, 1.0), (50_000.0, 2.0), (INF, 10.0)];
+        assert_eq!(q(&b, 0.5), 50_000.0);
+        assert_eq!(q(&b, 0.99), 50_000.0);
+    }
+
+    #[test]
+    fn nan_cases() {
+        // No +Inf bucket.
+        assert!(q(&[(10.0, 1.0), (20.0, 2.0)], 0.5).is_nan());
+        // Only the +Inf bucket.
+        assert!(q(&[(INF, 5.0)], 0.5).is_nan());
+        // No observations.
+        assert!(q(&[(10.0, 0.0), (INF, 0.0)], 0.5).is_nan());
+        // Empty.
+        assert!(q(&[], 0.5).is_nan());
+        assert!(q(&[(10.0, 1.0), (INF, 2.0)], f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn out_of_range_q_is_infinite_even_without_data() {
+        assert_eq!(q(&[], -0.1), f64::NEG_INFINITY);
+        assert_eq!(q(&[], 1.1), INF);
+        assert_eq!(q(&[(10.0, 1.0), (INF, 2.0)], -1.0), f64::NEG_INFINITY);
+        assert_eq!(q(&[(10.0, 1.0), (INF, 2.0)], 2.0), INF);
+    }
+
+    #[test]
+    fn non_monotonic_counts_are_raised() {
+        // 20 → 15 dips: raised to 20, so p50 (rank 15) is inside the first bucket.
+        let b = [(10.0, 20.0), (20.0, 15.0), (INF, 30.0)];
+        let h = hist(&b);
+        assert_eq!(h.buckets[1].count, 20.0);
+        assert_eq!(h.quantile(0.5), 10.0 * (15.0 / 20.0));
+        // p90: rank 27 is past every finite bucket.
+        assert_eq!(h.quantile(0.9), 20.0);
+    }
+
+    #[test]
+    fn equal_bounds_are_merged() {
+        let h = hist(&[(1.0, 1.0), (1.0, 2.0), (INF, 6.0)]);
+        assert_eq!(h.buckets, vec![Bucket { upper_bound: 1.0, count: 3.0 }, Bucket { upper_bound: INF, count: 6.0 }]);
+        assert_eq!(h.quantile(0.25), 1.0 * (1.5 / 3.0));
+    }
+
+    #[test]
+    fn non_positive_first_bound_is_returned_as_is() {
+        let b = [(-5.0, 2.0), (10.0, 4.0), (INF, 4.0)];
+        assert_eq!(q(&b, 0.25), -5.0);
+        // Past the first bucket: interpolated from its bound.
+        assert_eq!(q(&b, 0.75), -5.0 + 15.0 * (1.0 / 2.0));
+        assert_eq!(q(&[(0.0, 1.0), (INF, 1.0)], 0.5), 0.0);
+    }
+
+    #[test]
+    fn empty_buckets_are_skipped_by_the_search() {
+        // Nothing in (1, 100]: any rank above 5 lands in (100, 200].
+        let b = [(1.0, 5.0), (50.0, 5.0), (100.0, 5.0), (200.0, 10.0), (INF, 10.0)];
+        assert_eq!(q(&b, 0.5), 1.0 * (5.0 / 5.0));
+        assert_eq!(q(&b, 0.6), 100.0 + 100.0 * (1.0 / 5.0));
+    }
+
+    fn sample(labels: &[(&str, &str)], value: f64) -> Sample {
+        Sample { labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), value }
+    }
+
+    #[test]
+    fn groups_by_labels_other_than_le() {
+        let samples = vec![
+            sample(&[("le", "10"), ("pod", "a")], 1.0),
+            sample(&[("le", "+Inf"), ("pod", "a")], 2.0),
+            sample(&[("le", "10"), ("pod", "b")], 4.0),
+            sample(&[("le", "1e+06"), ("pod", "b")], 4.0),
+            sample(&[("le", "+Inf"), ("pod", "b")], 4.0),
+            // No +Inf bucket: NaN, but still a sample, as Prometheus answers.
+            sample(&[("le", "10"), ("pod", "c")], 4.0),
+            // Not a bucket at all: skipped.
+            sample(&[("le", "ten"), ("pod", "d")], 4.0),
+            sample(&[("pod", "e")], 4.0),
+        ];
+        let out = histogram_quantiles(&samples, &[0.5, 1.0]);
+        assert_eq!(out.len(), 2);
+        let by_pod = |v: &Vec<Sample>| -> BTreeMap<String, f64> {
+            v.iter().map(|s| (s.label("pod").to_string(), s.value)).collect()
+        };
+        let p50 = by_pod(&out[0]);
+        assert_eq!(p50.len(), 3);
+        assert_eq!(p50["a"], 10.0);
+        assert_eq!(p50["b"], 5.0);
+        assert!(p50["c"].is_nan());
+        assert_eq!(by_pod(&out[1])["a"], 10.0);
+        assert!(out[0].iter().all(|s| !s.labels.contains_key("le")));
+    }
+
+    #[test]
+    fn answers_the_linkerd_queries() {
+        let latency = ["p50".to_string(), "p95".to_string(), "p99".to_string()];
+        let mut results = Results::new();
+        results.insert(
+            "buckets".into(),
+            vec![
+                sample(&[("le", "10"), ("deployment", "web")], 9.0),
+                sample(&[("le", "+Inf"), ("deployment", "web")], 10.0),
+            ],
+        );
+        answer_latency_queries(&mut results, "buckets", &latency);
+        assert_eq!(results["p50"][0].value, 10.0 * (5.0 / 9.0));
+        // Rank 9.5 is past the last finite bucket (9).
+        assert_eq!(results["p95"][0].value, 10.0);
+        assert_eq!(results["p99"][0].value, 10.0);
+        assert_eq!(results["p50"][0].label("deployment"), "web");
+
+        // Not sent (e.g. the Linkerd plan): untouched.
+        let mut results = Results::new();
+        answer_latency_queries(&mut results, "buckets", &latency);
+        assert!(results.is_empty());
+    }
+}

@@ -1,0 +1,210 @@
+//! Remote mode end to end: the real `lviz serve` binary on a free loopback port (same Prometheus
+//! and fake Kubernetes API as the embedded tests), and the real CLI pointed at it with
+//! `--api-addr`. Every command of the embedded e2e suites, error cases included, must print
+//! byte-identical stdout and stderr with the same exit code in both modes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Run, env, lviz, lviz_bin, lviz_raw};
+use lviz_testkit::mesh::EVAL_TIME;
+
+/// The server child; killed when the test ends, passes or panics.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `lviz serve --addr 127.0.0.1:0`, reads the bound address from its first stderr line,
+/// then waits for `/ready`.
+fn start_server(extra: &[&str]) -> Server {
+    let e = env();
+    let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
+    let mut cmd = Command::new(lviz_bin());
+    cmd.args(["--prometheus-url", &e.prometheus_url, "--kubeconfig", &kubeconfig, "serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .env_remove("LVIZ_PROMETHEUS_URL")
+        .env_remove("LVIZ_API_ADDR")
+        .env("HOME", e.home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start lviz serve");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let server = match first.strip_prefix("lviz serve: listening on ") {
+        Some(url) => Server { child, url: url.trim().to_string() },
+        None => {
+            let _ = child.kill();
+            panic!("lviz serve did not start: {first:?}");
+        }
+    };
+    wait_ready(&server.url);
+    server
+}
+
+fn wait_ready(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = reqwest::Client::new();
+    let ready = format!("{url}/ready");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answer = rt.block_on(client.get(&ready).send());
+        if answer.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{ready} never answered 200");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn remote(server: &Server, args: &[&str]) -> Run {
+    let e = env();
+    let at = EVAL_TIME.to_string();
+    let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
+    let mut full: Vec<&str> = vec!["--api-addr", &server.url, "--at", &at, "--kubeconfig", &kubeconfig];
+    full.extend(args);
+    lviz_raw(&full, &[])
+}
+
+/// Every command of `e2e_stat.rs` and `e2e_routes_edges_gateways.rs`, plus error cases.
+const COMMANDS: &[&[&str]] = &[
+    &["stat", "deploy/web", "-n", "emojivoto"],
+    &["stat", "deploy", "-n", "emojivoto"],
+    &["stat", "deploy", "-n", "emojivoto", "-o", "wide"],
+    &["stat", "deploy", "-n", "emojivoto", "-o", "json"],
+    &["stat", "deploy/web", "-n", "emojivoto", "-o", "json"],
+    &["stat", "po", "-n", "emojivoto"],
+    &["stat", "po", "-n", "emojivoto", "-o", "wide"],
+    &["stat", "ns/emojivoto"],
+    &["stat", "ns", "-o", "json"],
+    &["stat", "deploy/web", "-n", "emojivoto", "--from", "deploy/vote-bot", "-o", "wide"],
+    &["stat", "deploy/web", "-n", "emojivoto", "--from", "deploy/traffic", "--from-namespace", "ops"],
+    &["stat", "deploy/web", "-n", "emojivoto", "--to", "deploy/voting"],
+    &["stat", "deploy/traffic", "-n", "ops", "--to", "deploy/legacy"],
+    &["stat", "svc/web-svc", "-n", "emojivoto"],
+    &["stat", "svc", "-n", "emojivoto", "-o", "json"],
+    &["stat", "deploy", "-n", "ops"],
+    &["stat", "deploy", "-n", "ops", "--unmeshed"],
+    &["stat", "deploy", "-A"],
+    &["stat", "deploy", "-A", "-o", "wide"],
+    &["stat", "deploy/web", "po", "-n", "emojivoto"],
+    &["stat", "all", "-n", "emojivoto"],
+    &["stat", "all", "-n", "emojivoto", "-o", "json"],
+    &["stat", "po", "-n", "emojivoto", "-l", "app=emoji-svc"],
+    &["stat", "svc/nope", "-n", "emojivoto"],
+    &["stat", "svc/nope", "-n", "emojivoto", "-o", "json"],
+    &["stat", "deploy/nope", "-n", "emojivoto"],
+    &["stat", "deploy/nope", "-n", "emojivoto", "-o", "json"],
+    &["stat", "deploy", "-n", "emojivoto", "-t", "1s"],
+    &["stat", "bogus"],
+    &["--context", "other", "stat", "deploy"],
+    &["routes", "deploy/web", "-n", "emojivoto"],
+    &["routes", "deploy/web", "-n", "emojivoto", "-o", "json"],
+    &["routes", "deploy/vote-bot", "-n", "emojivoto", "--to", "svc/web-svc"],
+    &["routes", "deploy/vote-bot", "-n", "emojivoto", "--to", "svc/web-svc", "-o", "json"],
+    &["routes", "deploy/vote-bot", "-n", "emojivoto", "--to", "svc/web-svc", "-o", "wide"],
+    &["routes", "deploy/voting", "-n", "emojivoto", "-o", "json"],
+    &["routes", "deploy/nope", "-n", "emojivoto"],
+    &["routes", "deploy/web", "-n", "emojivoto", "-t", "1s"],
+    &["routes", "deploy/web", "-n", "nowhere"],
+    &["edges", "deploy", "-A"],
+    &["edges", "deploy", "-A", "-o", "json"],
+    &["edges", "deploy", "-n", "ops"],
+    &["edges", "deploy", "-n", "ops", "-o", "json"],
+    &["edges", "deploy", "-n", "ops", "-o", "wide"],
+    &["edges", "po", "-n", "emojivoto"],
+    &["gateways"],
+    &["gateways", "-o", "json"],
+    &["gateways", "--cluster-name", "nope"],
+];
+
+#[test]
+fn remote_mode_prints_exactly_what_embedded_mode_prints() {
+    let server = start_server(&[]);
+    let mut differences = Vec::new();
+    let mut succeeded = 0;
+    for args in COMMANDS {
+        let embedded = lviz(args);
+        let remote = remote(&server, args);
+        succeeded += usize::from(embedded.code == 0 && !embedded.stdout.is_empty());
+        if (embedded.code, &embedded.stdout, &embedded.stderr) != (remote.code, &remote.stdout, &remote.stderr) {
+            differences.push(format!(
+                "lviz {}\n  embedded: exit {}\n{}{}\n  remote: exit {}\n{}{}",
+                args.join(" "),
+                embedded.code,
+                embedded.stdout,
+                embedded.stderr,
+                remote.code,
+                remote.stdout,
+                remote.stderr
+            ));
+        }
+    }
+    // Guard against comparing two identical failures: most commands print data.
+    assert!(succeeded >= 35, "only {succeeded} commands printed data");
+    assert!(
+        differences.is_empty(),
+        "{} of {} commands differ:\n{}",
+        differences.len(),
+        COMMANDS.len(),
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn remote_mode_needs_no_prometheus_and_names_an_unreachable_api() {
+    // Nothing listens on port 1: the CLI says which backend failed, exit 1.
+    let run = lviz_raw(&["--api-addr", "http://u:pw@127.0.0.1:1", "stat", "deploy", "-n", "emojivoto"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: metrics API at http://u:***@127.0.0.1:1/: cannot connect"),
+        "{}",
+        run.stderr
+    );
+    // LVIZ_API_ADDR works like the flag.
+    let run = lviz_raw(&["stat", "deploy", "-n", "emojivoto"], &[("LVIZ_API_ADDR", "http://127.0.0.1:1")]);
+    assert!(run.stderr.starts_with("error: metrics API at http://127.0.0.1:1/"), "{}", run.stderr);
+}
+
+#[test]
+fn serve_rejects_bad_flags_as_usage_errors() {
+    let run = lviz_raw(&["--prometheus-url", "http://127.0.0.1:1", "serve", "--addr", "localhost"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: invalid --addr \"localhost\""), "{}", run.stderr);
+    let run = lviz_raw(&["--prometheus-url", "http://127.0.0.1:1", "serve", "--max-concurrent-queries", "0"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn serve_stops_on_sigterm() {
+    let mut server = start_server(&["--access-log"]);
+    let run = remote(&server, &["stat", "deploy/web", "-n", "emojivoto"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            assert!(status.success(), "lviz serve exited with {status} on SIGTERM");
+            break;
+        }
+        assert!(Instant::now() < deadline, "lviz serve still running 10 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
