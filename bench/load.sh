@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # Load test of `lviz serve`, loopback only and bounded: brings up the synthetic emojivoto mesh
 # (real Prometheus + fake Kubernetes API, see scripts/demo), starts `lviz serve` on a free port,
-# runs wrk with CONNECTIONS clients for DURATION over a mix of stat/top-routes/edges/gateways
-# requests, and reports requests/s, p99 latency, failed requests and how many queries actually
-# reached Prometheus (from the server's /metrics), which shows the coalescing at work.
+# runs wrk with CONNECTIONS clients for DURATION, and reports requests/s, p50/p99 latency, failed
+# requests, and what reached Prometheus (from the server's /metrics): queries sent, coalesced,
+# and per 10 s scrape interval, plus the response cache's hits and computations.
 #
-#   bench/load.sh                      # 50 clients, 30 s, no result cache
-#   CACHE_TTL=5s bench/load.sh         # the same with `--cache-ttl 5s`
+#   bench/load.sh                      # MODE=mix: stat/top-routes/edges/gateways, server defaults
+#   MODE=poll bench/load.sh            # dashboard polls: `stat deploy -n emojivoto`, then `stat deploy -A`
+#   CACHE_TTL=0s bench/load.sh         # the same with the response cache off
 #   DURATION=10s CONNECTIONS=20 bench/load.sh
+#   NOW=1 MODE=poll bench/load.sh      # poll "now" (no `at`): cached per 10 s bucket
 #
-# Not a test: numbers depend on the machine. Needs wrk (Debian: apt-get install wrk) and curl.
+# In poll mode the cache is warmed with one request before wrk starts. Requests name the data's
+# end as `at` (the synthetic mesh lies in the past) unless NOW=1. Not a test: numbers depend on
+# the machine. Needs wrk (Debian: apt-get install wrk) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=${MODE:-mix}
 DURATION=${DURATION:-30s}
 CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
-CACHE_TTL=${CACHE_TTL:-0s}
+CACHE_TTL=${CACHE_TTL:-}
+NOW=${NOW:-0}
+
+case "$MODE" in mix | poll) ;; *) echo "MODE must be mix or poll, not $MODE" >&2; exit 2 ;; esac
 
 need() {
   command -v "$1" >/dev/null 2>&1 && return
@@ -52,31 +60,38 @@ while read -r line <&3; do
   eval "$line"
 done
 at=$(date -u -d "$LVIZ_AT" +%s)
+at_field=',"at":'"$at"
+[ "$NOW" = 1 ] && at_field=""
 
 # 2. The server on a free loopback port; its first stderr line names the address.
+ttl_flag=()
+[ -n "$CACHE_TTL" ] && ttl_flag=(--cache-ttl "$CACHE_TTL")
 target/release/lviz --prometheus-url "$LVIZ_PROMETHEUS_URL" --kubeconfig "$KUBECONFIG" \
-  serve --addr 127.0.0.1:0 --cache-ttl "$CACHE_TTL" 2>"$dir/serve.log" &
+  serve --addr 127.0.0.1:0 "${ttl_flag[@]}" 2>"$dir/serve.log" &
 serve_pid=$!
 url=""
-for _ in $(seq 100); do
+for _ in $(seq 200); do
   url=$(sed -n 's/^lviz serve: listening on //p' "$dir/serve.log" | head -n1)
   [ -n "$url" ] && curl -fsS "$url/ready" >/dev/null 2>&1 && break
   sleep 0.1
 done
 curl -fsS "$url/ready" >/dev/null || { echo "lviz serve did not become ready:" >&2; cat "$dir/serve.log" >&2; exit 1; }
 
-# 3. The request mix: what `lviz stat|routes|edges|gateways` send, all evaluated at the data's end.
-cat >"$dir/mix.lua" <<EOF
-local at = $at
-local requests = {
-  {"/api/v1/stat", '{"resource_type":"deployment","namespace":"emojivoto","tcp_stats":true,"at":' .. at .. '}'},
-  {"/api/v1/stat", '{"resource_type":"pod","namespace":"emojivoto","tcp_stats":true,"at":' .. at .. '}'},
-  {"/api/v1/stat", '{"resource_type":"deployment","resource_name":"web","namespace":"emojivoto","from_resource_type":"deployment","from_resource_name":"vote-bot","from_namespace":"emojivoto","tcp_stats":true,"at":' .. at .. '}'},
-  {"/api/v1/stat", '{"resource_type":"namespace","tcp_stats":true,"at":' .. at .. '}'},
-  {"/api/v1/top-routes", '{"resource_type":"deployment","resource_name":"web","namespace":"emojivoto","at":' .. at .. '}'},
-  {"/api/v1/edges", '{"resource_type":"deployment","at":' .. at .. '}'},
-  {"/api/v1/gateways", '{"at":' .. at .. '}'},
-}
+metric() { curl -fsS "$url/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
+seconds() { awk -v d="$1" 'BEGIN { n = d + 0; u = substr(d, length(n "") + 1); print n * (u == "m" ? 60 : u == "h" ? 3600 : 1) }'; }
+
+# One wrk run over the given "path body" lines; prints a report.
+run() {
+  local name=$1
+  shift
+  {
+    echo "local requests = {"
+    for r in "$@"; do
+      # Lua long strings: the JSON needs no escaping.
+      printf '  {"%s", [[%s]]},\n' "${r%% *}" "${r#* }"
+    done
+    echo "}"
+    cat <<'EOF'
 local i = 0
 request = function()
   i = i + 1
@@ -84,36 +99,60 @@ request = function()
   return wrk.format("POST", r[1], {["Content-Type"] = "application/json"}, r[2])
 end
 EOF
+  } >"$dir/requests.lua"
+  if [ "$MODE" = poll ]; then
+    for r in "$@"; do
+      curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "${r#* }" "$url${r%% *}"
+    done
+  fi
+  local sent_before coalesced_before hits_before misses_before
+  sent_before=$(metric lviz_prometheus_queries_total)
+  coalesced_before=$(metric lviz_prometheus_queries_coalesced_total)
+  hits_before=$(metric lviz_response_cache_hits_total)
+  misses_before=$(metric lviz_response_cache_misses_total)
+  echo "wrk: $name, $CONNECTIONS connections, $THREADS threads, $DURATION, cache TTL ${CACHE_TTL:-default}, against $url" >&2
+  wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$dir/requests.lua" "$url" >"$dir/wrk.txt"
+  local sent coalesced hits misses requests rps p50 p99 non2xx socket secs
+  sent=$(($(metric lviz_prometheus_queries_total) - sent_before))
+  coalesced=$(($(metric lviz_prometheus_queries_coalesced_total) - coalesced_before))
+  hits=$(($(metric lviz_response_cache_hits_total) - hits_before))
+  misses=$(($(metric lviz_response_cache_misses_total) - misses_before))
+  requests=$(awk '/requests in/ { print $1 }' "$dir/wrk.txt")
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$dir/wrk.txt")
+  p50=$(awk '$1 == "50%" { print $2 }' "$dir/wrk.txt")
+  p99=$(awk '$1 == "99%" { print $2 }' "$dir/wrk.txt")
+  non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$dir/wrk.txt")
+  socket=$(awk '/Socket errors/ { print }' "$dir/wrk.txt")
+  secs=$(seconds "$DURATION")
+  echo
+  echo "== lviz serve: $name =="
+  echo "requests:                 $requests in $DURATION ($CONNECTIONS clients)"
+  echo "requests/s:               $rps"
+  echo "latency p50 / p99:        $p50 / $p99"
+  echo "failed (non-2xx):         ${non2xx:-0}"
+  echo "socket errors:            ${socket:-none}"
+  echo "response cache:           $hits hits, $misses computed"
+  echo "Prometheus queries sent:  $sent (+ $coalesced joined a flight)"
+  awk -v s="$sent" -v t="$secs" 'BEGIN { printf "  per 10 s interval:      %.1f\n", s / (t / 10) }'
+  if [ "${requests:-0}" -gt 0 ]; then
+    awk -v s="$sent" -v r="$requests" 'BEGIN { printf "  per API request:        %.4f\n", s / r }'
+  fi
+}
 
-metric() { curl -fsS "$url/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
-sent_before=$(metric lviz_prometheus_queries_total)
-coalesced_before=$(metric lviz_prometheus_queries_coalesced_total)
-hits_before=$(metric lviz_prometheus_query_cache_hits_total)
+stat_ns="/api/v1/stat {\"resource_type\":\"deployment\",\"namespace\":\"emojivoto\",\"time_window\":\"1m\",\"tcp_stats\":true$at_field}"
+stat_all="/api/v1/stat {\"resource_type\":\"deployment\",\"time_window\":\"1m\",\"tcp_stats\":true$at_field}"
 
-echo "wrk: $CONNECTIONS connections, $THREADS threads, $DURATION, cache TTL $CACHE_TTL, against $url" >&2
-wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$dir/mix.lua" "$url" | tee "$dir/wrk.txt"
-
-sent=$(( $(metric lviz_prometheus_queries_total) - sent_before ))
-coalesced=$(( $(metric lviz_prometheus_queries_coalesced_total) - coalesced_before ))
-hits=$(( $(metric lviz_prometheus_query_cache_hits_total) - hits_before ))
-requests=$(awk '/requests in/ { print $1 }' "$dir/wrk.txt")
-rps=$(awk '/^Requests\/sec:/ { print $2 }' "$dir/wrk.txt")
-p99=$(awk '$1 == "99%" { print $2 }' "$dir/wrk.txt")
-non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$dir/wrk.txt")
-socket=$(awk '/Socket errors/ { print }' "$dir/wrk.txt")
-asked=$(( sent + coalesced + hits ))
-
-echo
-echo "== lviz serve load test =="
-echo "requests:               $requests in $DURATION ($CONNECTIONS clients)"
-echo "requests/s:             $rps"
-echo "p99 latency:            $p99"
-echo "failed (non-2xx):       ${non2xx:-0}"
-echo "socket errors:          ${socket:-none}"
-echo "queries asked by engine: $asked"
-echo "  sent to Prometheus:   $sent"
-echo "  coalesced (joined):   $coalesced"
-echo "  cache hits:           $hits"
-if [ "$requests" -gt 0 ]; then
-  awk -v s="$sent" -v r="$requests" 'BEGIN { printf "Prometheus queries per API request: %.3f\n", s / r }'
+if [ "$MODE" = poll ]; then
+  # One query set: what one computation of the view sends.
+  run "stat deploy -n emojivoto (repeated)" "$stat_ns"
+  run "stat deploy -A (repeated)" "$stat_all"
+else
+  run "mix" \
+    "$stat_ns" \
+    "/api/v1/stat {\"resource_type\":\"pod\",\"namespace\":\"emojivoto\",\"tcp_stats\":true$at_field}" \
+    "/api/v1/stat {\"resource_type\":\"deployment\",\"resource_name\":\"web\",\"namespace\":\"emojivoto\",\"from_resource_type\":\"deployment\",\"from_resource_name\":\"vote-bot\",\"from_namespace\":\"emojivoto\",\"tcp_stats\":true$at_field}" \
+    "/api/v1/stat {\"resource_type\":\"namespace\",\"tcp_stats\":true$at_field}" \
+    "/api/v1/top-routes {\"resource_type\":\"deployment\",\"resource_name\":\"web\",\"namespace\":\"emojivoto\"$at_field}" \
+    "/api/v1/edges {\"resource_type\":\"deployment\"$at_field}" \
+    "/api/v1/gateways {${at_field#,}}"
 fi

@@ -1,8 +1,13 @@
 //! The one error reporter and exit-code policy: 0 ok (an empty result is ok), 1 a backend
-//! failed or an object is missing, 2 usage.
+//! failed or an object is missing, 2 usage, 3 a `--fail-if` gate failed ([`GATE_FAILED`]; not
+//! an error: the output is printed in full).
 
 use crate::engine::EngineError;
 use crate::prom::BackendError;
+
+/// Exit code when a `--fail-if` gate fails (distinct from 1 and 2, so CI can tell a breach
+/// from a broken check).
+pub const GATE_FAILED: u8 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {

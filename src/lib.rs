@@ -6,13 +6,17 @@
 pub mod api;
 pub mod backend;
 pub mod cli;
+mod diagnose;
 pub mod engine;
 pub mod error;
+pub mod gate;
 pub mod k8s;
+mod progress;
 pub mod prom;
 pub mod remote;
 pub mod render;
 mod run;
 pub mod server;
+mod watch;
 
-pub use run::{coalesced_engine, embedded_engine, execute, run, serve_state};
+pub use run::{Outcome, coalesced_engine, embedded_engine, execute, run, serve_state};

@@ -33,7 +33,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(lviz::run(cli)) {
-        Ok(rendered) => {
+        Ok(outcome) => {
+            let rendered = &outcome.rendered;
             // A closed pipe (`lviz stat … | head`) is not an error.
             let mut stdout = std::io::stdout().lock();
             if let Err(e) = stdout.write_all(rendered.stdout.as_bytes()).and_then(|_| stdout.flush())
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             let _ = std::io::stderr().write_all(rendered.stderr.as_bytes());
-            ExitCode::SUCCESS
+            ExitCode::from(outcome.exit_code())
         }
         Err(e) => {
             let _ = std::io::stderr().write_all(e.report().as_bytes());

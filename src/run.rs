@@ -1,29 +1,54 @@
 //! One command from parsed flags to rendered text: resolve, pick the backend, send the
-//! requests (concurrently), render. The binary only prints what this returns.
+//! requests (concurrently), render, add the empty-result hint and the gate verdicts. The binary
+//! only prints what this returns; `--watch` streams its refreshes itself (`crate::watch`).
 
 use std::io::IsTerminal;
 use std::sync::Arc;
 
 use futures::future::try_join_all;
 
-use crate::api::StatRow;
+use crate::api::{Edge, GatewayRow, RouteTable, StatRow};
 use crate::backend::Backend;
 use crate::cli::Cli;
-use crate::cli::resolve::{Plan, Settings, resolve};
+use crate::cli::generate;
+use crate::cli::resolve::{Plan, Session, Settings, resolve};
 use crate::engine::coalesce::{CoalesceOptions, Coalescing};
 use crate::engine::{Engine, EngineSettings};
-use crate::error::CliError;
+use crate::error::{CliError, GATE_FAILED};
 use crate::k8s;
 use crate::prom::{PromClient, PromConfig};
 use crate::remote::RemoteClient;
-use crate::render::{self, Rendered};
+use crate::render::{self, MetricLine, Rendered};
 use crate::server::{self, AppState, ServeOptions};
+use crate::{diagnose, progress, watch};
 
-/// Whether to color edges' √ as linkerd does: stdout a terminal, `NO_COLOR` unset, TERM not dumb.
+/// What a finished command leaves: the text to print, and whether a `--fail-if` gate failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub rendered: Rendered,
+    pub gate_failed: bool,
+}
+
+impl Outcome {
+    /// 0, or [`GATE_FAILED`] (3) when a gate failed; errors have their own codes (`CliError`).
+    pub fn exit_code(&self) -> u8 {
+        if self.gate_failed { GATE_FAILED } else { 0 }
+    }
+}
+
+/// Whether color is wanted when `--color auto`: `NO_COLOR` (non-empty) turns it off, then
+/// `CLICOLOR_FORCE` or `FORCE_COLOR` (non-empty, not `0`) turn it on, else stdout must be a
+/// terminal whose TERM is not `dumb` (linkerd's rule for its check mark).
 fn color_enabled() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("CLICOLOR_FORCE").or_else(|| set("FORCE_COLOR")).is_some_and(|v| v != "0") {
+        return true;
+    }
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-    std::io::stdout().is_terminal() && !no_color && !dumb
+    std::io::stdout().is_terminal() && !dumb
 }
 
 fn default_namespace(settings: &k8s::KubeSettings) -> Result<String, CliError> {
@@ -130,35 +155,99 @@ fn explicit_access_flag(access: &crate::prom::AccessFlags) -> Option<&'static st
     }
 }
 
-pub async fn run(cli: Cli) -> Result<Rendered, CliError> {
+pub async fn run(cli: Cli) -> Result<Outcome, CliError> {
     let (settings, plan) = resolve(cli, &default_namespace, color_enabled())?;
-    if let Plan::Serve(options) = plan {
-        return serve(&settings, &options).await;
+    match plan {
+        Plan::Serve(options) => return serve(&settings, &options).await,
+        Plan::Completions { shell } => {
+            let script = String::from_utf8_lossy(&generate::completion_script(shell)).into_owned();
+            return Ok(Outcome { rendered: Rendered { stdout: script, stderr: String::new() }, gate_failed: false });
+        }
+        Plan::GenerateMan { dir } => {
+            generate::write_man_pages(&dir)
+                .map_err(|e| CliError::Usage(format!("cannot write man pages to {}: {e}", dir.display())))?;
+            return Ok(Outcome::default());
+        }
+        _ => {}
     }
     let backend = match &settings.api_addr {
         Some(url) => Backend::Remote(RemoteClient::new(url, settings.timeout)?),
         None => Backend::Embedded(embedded_engine(&settings).await?),
     };
-    execute(&backend, plan).await
+    match settings.session.watch {
+        Some(spec) => watch::watch(&backend, &plan, &settings.session, spec).await,
+        None => once(&backend, &plan, &settings.session).await,
+    }
 }
 
 /// `lviz serve`: the embedded engine behind HTTP until SIGTERM/SIGINT.
-async fn serve(settings: &Settings, options: &ServeOptions) -> Result<Rendered, CliError> {
+async fn serve(settings: &Settings, options: &ServeOptions) -> Result<Outcome, CliError> {
     server::serve(serve_state(settings, options).await?, options.addr).await?;
-    Ok(Rendered::default())
+    Ok(Outcome::default())
 }
 
-/// What `lviz serve` serves with: the embedded engine and its coalescing layer.
+/// What `lviz serve` serves with: the embedded engine (Kubernetes read through watch-backed
+/// caches, started here) and its coalescing layer.
 pub async fn serve_state(settings: &Settings, options: &ServeOptions) -> Result<AppState, CliError> {
-    let coalesce = CoalesceOptions { max_in_flight: options.max_concurrent_queries, cache_ttl: options.cache_ttl };
+    // `--cache-ttl` is the server's response cache (`server/cache.rs`); the query-level cache
+    // stays off, as whole answers already cover repeated views without holding raw samples.
+    let coalesce = CoalesceOptions { max_in_flight: options.max_concurrent_queries, cache_ttl: None };
     let (engine, metrics) = coalesced_engine(settings, coalesce).await?;
-    Ok(AppState::new(engine, metrics, options))
+    Ok(AppState::new(engine.with_cached_inventory(), metrics, options))
 }
 
-/// Sends a plan's requests and renders the answers.
-pub async fn execute(backend: &Backend, plan: Plan) -> Result<Rendered, CliError> {
+/// One answer: fetch (with a progress indicator on a terminal), render, explain an empty result,
+/// check the gates.
+async fn once(backend: &Backend, plan: &Plan, session: &Session) -> Result<Outcome, CliError> {
+    let spinner = progress::wanted(session.json);
+    let (answer, hint) = progress::while_waiting(spinner, answer_with_hint(backend, plan)).await?;
+    let mut rendered = render_answer(&answer, plan);
+    if let Some(hint) = hint {
+        rendered.stderr.push_str(&hint);
+        rendered.stderr.push('\n');
+    }
+    let breaches = match answer.metric_lines(plan) {
+        Some(lines) => session.gates.check(&lines),
+        None => Vec::new(),
+    };
+    for line in &breaches {
+        rendered.stderr.push_str(line);
+        rendered.stderr.push('\n');
+    }
+    Ok(Outcome { rendered, gate_failed: !breaches.is_empty() })
+}
+
+/// Fetches the answer and, when it is empty, the one-line hint explaining why.
+pub(crate) async fn answer_with_hint(backend: &Backend, plan: &Plan) -> Result<(Answer, Option<String>), CliError> {
+    let answer = fetch(backend, plan).await?;
+    let hint = diagnose::hint(backend, plan, &answer).await;
+    Ok((answer, hint))
+}
+
+/// A backend's answer to a plan, before rendering.
+#[derive(Debug, Clone)]
+pub(crate) enum Answer {
+    Stat(Vec<StatRow>),
+    Routes(Vec<RouteTable>),
+    Edges(Vec<Edge>),
+    Gateways(Vec<GatewayRow>),
+}
+
+impl Answer {
+    /// The displayed rows with their numbers, for commands with gates and diagnostics.
+    pub(crate) fn metric_lines(&self, plan: &Plan) -> Option<Vec<MetricLine>> {
+        match (self, plan) {
+            (Answer::Stat(rows), Plan::Stat { view, .. }) => Some(render::stat_lines(rows, view)),
+            (Answer::Routes(tables), Plan::Routes { view, .. }) => Some(render::route_lines(tables, view)),
+            _ => None,
+        }
+    }
+}
+
+/// Sends a plan's requests and collects the answer.
+pub(crate) async fn fetch(backend: &Backend, plan: &Plan) -> Result<Answer, CliError> {
     match plan {
-        Plan::Stat { requests, view } => {
+        Plan::Stat { requests, .. } => {
             let responses = try_join_all(requests.iter().map(|r| backend.stat(r))).await?;
             let mut rows: Vec<StatRow> = Vec::new();
             for response in responses {
@@ -169,32 +258,49 @@ pub async fn execute(backend: &Backend, plan: Plan) -> Result<Rendered, CliError
                     rows.extend(table.pod_group.rows);
                 }
             }
-            Ok(render::render_stat(&rows, &view))
+            Ok(Answer::Stat(rows))
         }
-        Plan::Routes { request, view } => {
-            let response = backend.top_routes(&request).await?;
+        Plan::Routes { request, .. } => {
+            let response = backend.top_routes(request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }
-            let tables = response.ok.map(|ok| ok.routes).unwrap_or_default();
-            Ok(render::render_routes(&tables, &view))
+            Ok(Answer::Routes(response.ok.map(|ok| ok.routes).unwrap_or_default()))
         }
-        Plan::Edges { request, view } => {
-            let response = backend.edges(&request).await?;
+        Plan::Edges { request, .. } => {
+            let response = backend.edges(request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }
-            let edges = response.ok.map(|ok| ok.edges).unwrap_or_default();
-            Ok(render::render_edges(&edges, &view))
+            Ok(Answer::Edges(response.ok.map(|ok| ok.edges).unwrap_or_default()))
         }
-        Plan::Gateways { request, output } => {
-            let response = backend.gateways(&request).await?;
+        Plan::Gateways { request, .. } => {
+            let response = backend.gateways(request).await?;
             if let Some(e) = response.error {
                 return Err(CliError::Response(e.error));
             }
-            let rows = response.ok.map(|ok| ok.gateways_table.rows).unwrap_or_default();
-            Ok(render::render_gateways(&rows, output))
+            Ok(Answer::Gateways(response.ok.map(|ok| ok.gateways_table.rows).unwrap_or_default()))
         }
         Plan::Serve(_) => Err(CliError::Usage("`lviz serve` sends no requests; run it on its own".into())),
+        Plan::Completions { .. } | Plan::GenerateMan { .. } => {
+            Err(CliError::Usage("this command queries no backend".into()))
+        }
     }
+}
+
+/// Renders an answer the way its plan asks.
+pub(crate) fn render_answer(answer: &Answer, plan: &Plan) -> Rendered {
+    match (answer, plan) {
+        (Answer::Stat(rows), Plan::Stat { view, .. }) => render::render_stat(rows, view),
+        (Answer::Routes(tables), Plan::Routes { view, .. }) => render::render_routes(tables, view),
+        (Answer::Edges(edges), Plan::Edges { view, .. }) => render::render_edges(edges, view),
+        (Answer::Gateways(rows), Plan::Gateways { view, .. }) => render::render_gateways(rows, view),
+        _ => Rendered::default(),
+    }
+}
+
+/// Sends a plan's requests and renders the answers (no hint, no gates).
+pub async fn execute(backend: &Backend, plan: Plan) -> Result<Rendered, CliError> {
+    let answer = fetch(backend, &plan).await?;
+    Ok(render_answer(&answer, &plan))
 }

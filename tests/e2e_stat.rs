@@ -186,7 +186,11 @@ fn label_selector_filters_objects() {
 #[test]
 fn no_traffic_goes_to_stderr_with_exit_0() {
     let run = lviz(&["stat", "svc/nope", "-n", "emojivoto"]);
-    assert_eq!((run.code, run.stdout.as_str(), run.stderr.as_str()), (0, "", "No traffic found.\n"));
+    let hint = "hint: svc/nope does not exist in namespace \"emojivoto\": check its name and -n\n";
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", format!("No traffic found.\n{hint}").as_str())
+    );
     let run = lviz(&["stat", "svc/nope", "-n", "emojivoto", "-o", "json"]);
     assert_eq!((run.code, run.stdout.as_str()), (0, "[]\n"));
 }

@@ -77,6 +77,7 @@ fn render_case(name: &str, args: &Value, input: &str) -> Rendered {
                 all_namespaces: options["all_namespaces"].as_bool().unwrap_or(false),
                 unmeshed: options["unmeshed"].as_bool().unwrap_or(false),
                 from_set: flag_set("from"),
+                ..Default::default()
             };
             render_stat(&rows, &view)
         }
@@ -91,12 +92,12 @@ fn render_case(name: &str, args: &Value, input: &str) -> Rendered {
                     }
                 }
             }
-            render_routes(&tables, &RoutesView { output, to_set: flag_set("to") })
+            render_routes(&tables, &RoutesView { output, to_set: flag_set("to"), ..Default::default() })
         }
         "edges" => {
             let response: EdgesResponse = parse(name, input);
             let edges = response.ok.unwrap_or_else(|| panic!("{name}: input has no ok")).edges;
-            render_edges(&edges, &EdgesView { output, color: false })
+            render_edges(&edges, &EdgesView { output, color: false, ..Default::default() })
         }
         other => panic!("{name}: unknown command {other:?}"),
     }

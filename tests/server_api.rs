@@ -31,7 +31,22 @@ fn app(prometheus_url: Option<&str>, serve_flags: &[&str]) -> axum::Router {
     let (settings, plan) = resolve(cli, &|_| Ok("default".to_string()), false).expect("resolve");
     let Plan::Serve(options) = plan else { panic!("not a serve plan") };
     let state = runtime().block_on(lviz::serve_state(&settings, &options)).expect("serve state");
-    router(state)
+    let app = router(state);
+    wait_for_kube_caches(&app);
+    app
+}
+
+/// Waits (briefly) until `/ready` no longer names unsynced Kubernetes caches, so tests about
+/// other readiness reasons see only theirs.
+fn wait_for_kube_caches(app: &axum::Router) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if !call(app, "GET", "/ready", None).body.contains("caches not synced") {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the Kubernetes caches never synced: {}", call(app, "GET", "/ready", None).body);
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -358,7 +373,8 @@ fn counter(app: &axum::Router, name: &str) -> u64 {
 
 #[test]
 fn identical_concurrent_requests_send_each_query_once() {
-    let fresh = app(None, &[]);
+    // The response cache off, so the requests reach the engine and its query coalescing.
+    let fresh = app(None, &["--cache-ttl", "0s"]);
     let body =
         json!({"resource_type": "pod", "namespace": "emojivoto", "at": EVAL_TIME, "tcp_stats": true}).to_string();
     let before = counter(&fresh, "lviz_prometheus_queries_total");
@@ -391,10 +407,16 @@ fn identical_concurrent_requests_send_each_query_once() {
 fn cache_answers_repeated_requests() {
     let cached = app(None, &["--cache-ttl", "1m"]);
     let body = json!({"resource_type": "deployment", "namespace": "emojivoto", "at": EVAL_TIME}).to_string();
-    call(&cached, "POST", "/api/v1/stat", Some(&body));
-    let sent = counter(&cached, "lviz_prometheus_queries_total");
     let first = call(&cached, "POST", "/api/v1/stat", Some(&body));
-    assert_eq!(first.status, StatusCode::OK);
+    let sent = counter(&cached, "lviz_prometheus_queries_total");
+    // The same request written differently is the same view.
+    let respaced = json!({"at": EVAL_TIME, "namespace": "emojivoto", "resource_type": "deployment"}).to_string();
+    for text in [&body, &respaced, &body] {
+        let again = call(&cached, "POST", "/api/v1/stat", Some(text));
+        assert_eq!((again.status, &again.content_type, &again.body), (first.status, &first.content_type, &first.body));
+    }
     assert_eq!(counter(&cached, "lviz_prometheus_queries_total"), sent, "answered from the cache");
-    assert_eq!(counter(&cached, "lviz_prometheus_query_cache_hits_total"), sent);
+    assert_eq!(counter(&cached, "lviz_response_cache_hits_total"), 3);
+    assert_eq!(counter(&cached, "lviz_response_cache_misses_total"), 1);
+    assert_eq!(counter(&cached, "lviz_response_cache_entries"), 1);
 }

@@ -1,11 +1,12 @@
 //! Command-line types (clap). Nothing else in the crate imports clap; `resolve` turns these
 //! parsed flags into validated API requests and render views.
 
+pub mod generate;
 pub mod resolve;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str =
     "Linkerd's golden metrics (success rate, RPS, latency, TCP) straight from Prometheus and Kubernetes";
@@ -14,7 +15,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success (an empty result is a success)
   1  a backend failed (Prometheus, Kubernetes, metrics API) or an object was not found
-  2  usage error (bad argument, flag or value)";
+  2  usage error (bad argument, flag or value)
+  3  a --fail-if gate failed (the output is printed; the breaches are listed on stderr)";
 
 #[derive(Debug, Parser)]
 #[command(name = "lviz", version, about = ABOUT, after_help = EXIT_CODES, propagate_version = true)]
@@ -132,12 +134,64 @@ pub struct KubeArgs {
     pub context: Option<String>,
 }
 
-/// How results are shown.
+/// How results are shown, refreshed and checked.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format: table, wide or json
     #[arg(short = 'o', long, global = true, default_value = "table", value_name = "FORMAT")]
     pub output: String,
+
+    /// Sort rows by COLUMN, e.g. rps, success, p99, name; prefix with - for descending (rows without data last)
+    #[arg(long, global = true, value_name = "COLUMN", allow_hyphen_values = true, help_heading = "Output")]
+    pub sort_by: Option<String>,
+
+    /// Do not print column headers (table and wide)
+    #[arg(long, global = true, help_heading = "Output")]
+    pub no_headers: bool,
+
+    /// Color success and latency cells by health: success >= 99% green, >= 95% yellow, else red;
+    /// latency < 100ms green, < 500ms yellow, else red. auto: only on a terminal, NO_COLOR unset
+    /// (CLICOLOR_FORCE or FORCE_COLOR force it on)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Output")]
+    pub color: ColorChoice,
+
+    /// Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per
+    /// refresh separated by a blank line, or one JSON document per line with -o json. With --at, the
+    /// evaluation time advances by INTERVAL each refresh
+    #[arg(long, global = true, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "2s",
+          value_parser = watch_interval, help_heading = "Watch")]
+    pub watch: Option<String>,
+
+    /// With --watch: stop after N refreshes
+    #[arg(long, global = true, value_name = "N", help_heading = "Watch")]
+    pub watch_count: Option<u64>,
+
+    /// Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success
+    /// (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s),
+    /// for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped
+    #[arg(long, global = true, value_name = "EXPR", help_heading = "CI gates")]
+    pub fail_if: Vec<String>,
+
+    /// With --fail-if: a row without traffic (or an empty result) fails every gate
+    #[arg(long, global = true, help_heading = "CI gates")]
+    pub fail_on_no_traffic: bool,
+}
+
+/// `--watch` takes an optional value, so `--watch deploy` would read `deploy` as the interval;
+/// reject anything that is not a duration with a message that says how to write it.
+fn watch_interval(text: &str) -> Result<String, String> {
+    match crate::api::window::parse_go_duration(text) {
+        Ok(_) => Ok(text.to_string()),
+        Err(e) => Err(format!("{e} (write --watch=2s, or put --watch after the resources)")),
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +208,33 @@ pub enum Command {
     /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
     #[command(after_help = SERVE_NOTES)]
     Serve(ServeArgs),
+    /// Print a shell completion script to stdout
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Write the man pages (lviz.1, lviz-stat.1, ...) into DIR
+    #[command(hide = true)]
+    GenerateMan(GenerateManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  lviz completions bash > ~/.local/share/bash-completion/completions/lviz
+  lviz completions zsh > \"${fpath[1]}/_lviz\"
+  lviz completions fish > ~/.config/fish/completions/lviz.fish
+  lviz completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateManArgs {
+    /// Directory to write the man pages into (created if missing)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 const SERVE_NOTES: &str = "\
@@ -175,8 +256,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "16", value_name = "N")]
     pub max_concurrent_queries: usize,
 
-    /// Reuse Prometheus answers for this long (0s: off); "now" queries share 10 s buckets
-    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    /// Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub cache_ttl: String,
 
     /// Answer 504 when a request takes longer than this
@@ -191,6 +272,8 @@ Examples:
   lviz stat po -A -o wide
   lviz stat ns/emojivoto -o json
   lviz stat all --at 2026-01-01T00:20:00Z
+  lviz stat deploy -n emojivoto --sort-by -rps --watch
+  lviz stat deploy -n emojivoto --fail-if 'success<99.5%' --fail-if 'p99>250ms'
 
 Resource types: deployment (deploy), pod (po), namespace (ns), service (svc), replicaset (rs),
 statefulset (sts), daemonset (ds), cronjob (cj), job, replicationcontroller (rc), and all.";

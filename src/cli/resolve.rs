@@ -5,21 +5,23 @@
 use std::time::Duration;
 
 use super::{
-    ApiArgs, Cli, Command, EdgesArgs, GatewaysArgs, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs, RoutesArgs,
-    ServeArgs, StatArgs,
+    ApiArgs, Cli, ColorChoice, Command, CompletionsArgs, EdgesArgs, GatewaysArgs, GenerateManArgs, GlobalArgs,
+    KubeArgs, OutputArgs, PrometheusArgs, RoutesArgs, ServeArgs, StatArgs,
 };
 use crate::api::validate::{edges_request, gateways_request, routes_request, stat_request};
-use crate::api::window::Window;
+use crate::api::window::{Window, parse_go_duration};
 use crate::api::{EdgesRequest, GatewaysRequest, ResourceKind, StatSummaryRequest, Target, TopRoutesRequest};
 use crate::engine::QueryPlan;
 use crate::error::CliError;
+use crate::gate::{GateScope, GateSet, parse_gate};
 use crate::k8s::KubeSettings;
 use crate::prom::AccessFlags;
 use crate::prom::http_config::{Secret, parse_header_flag};
-use crate::render::{EdgesView, OutputFormat, RoutesView, StatView};
+use crate::render::{EdgesView, GatewaysView, OutputFormat, RoutesView, SortBy, SortTable, StatView, parse_sort};
 use crate::server::ServeOptions;
 
-/// Where the backends are and how long to wait for them.
+/// Where the backends are and how long to wait for them, and how the command runs around its
+/// request (`session`).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub prometheus_url: Option<String>,
@@ -30,7 +32,30 @@ pub struct Settings {
     pub api_addr: Option<String>,
     /// `--query-plan`: which queries the embedded engine sends for latency percentiles.
     pub query_plan: QueryPlan,
+    /// `--watch`, `--fail-if`, `-o json`.
+    pub session: Session,
 }
+
+/// lviz's additions that act around a command rather than on its request or its table.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// `--watch [INTERVAL]` and `--watch-count N`.
+    pub watch: Option<WatchSpec>,
+    /// `--fail-if` (stat and routes) and `--fail-on-no-traffic`.
+    pub gates: GateSet,
+    /// `-o json`: no progress indicator; `--watch` prints one compact document per line.
+    pub json: bool,
+}
+
+/// `--watch`: refresh every `interval`, `count` times at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchSpec {
+    pub interval: Duration,
+    pub count: Option<u64>,
+}
+
+/// The shortest `--watch` interval: a refresh sends several queries.
+pub const MIN_WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How to reach Prometheus beyond its URL: credentials and headers (not yet read from their
 /// files), zero-config discovery, and whether Kubernetes is used at all.
@@ -114,10 +139,18 @@ pub enum Plan {
     },
     Gateways {
         request: GatewaysRequest,
-        output: OutputFormat,
+        view: GatewaysView,
     },
     /// `lviz serve`: no requests of its own; it answers other clients'.
     Serve(ServeOptions),
+    /// `lviz completions SHELL`: no backend.
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// `lviz generate-man DIR` (hidden): no backend.
+    GenerateMan {
+        dir: std::path::PathBuf,
+    },
 }
 
 type DefaultNamespace<'a> = &'a dyn Fn(&KubeSettings) -> Result<String, CliError>;
@@ -141,7 +174,16 @@ pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(S
     let ApiArgs { api_addr } = api;
     let (prometheus_url, prom) = prom_settings(prometheus)?;
     let KubeArgs { kubeconfig, context } = kube;
-    let OutputArgs { output } = output;
+    let OutputArgs {
+        output,
+        sort_by,
+        no_headers,
+        color: color_choice,
+        watch,
+        watch_count,
+        fail_if,
+        fail_on_no_traffic,
+    } = output;
     let kube = KubeSettings { kubeconfig, context };
     let timeout = humantime::parse_duration(&request_timeout)
         .map_err(|e| usage(format!("invalid --request-timeout {request_timeout:?}: {e}")))?;
@@ -149,15 +191,81 @@ pub fn resolve(cli: Cli, default_ns: DefaultNamespace, color: bool) -> Result<(S
         return Err(usage(format!("invalid --request-timeout {request_timeout:?}: must be more than 0")));
     }
     let at = at.as_deref().map(parse_at).transpose()?;
-    let common = Common { namespace, all_namespaces, output, time_window, at, kube: &kube, default_ns };
+    let color = match color_choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => color,
+    };
+    let watch = watch_spec(watch.as_deref(), watch_count)?;
+    let scope = match &command {
+        Command::Stat(_) => Some((SortTable::Stat, Some(GateScope::Stat))),
+        Command::Routes(_) => Some((SortTable::Routes, Some(GateScope::Routes))),
+        Command::Edges(_) => Some((SortTable::Edges, None)),
+        Command::Gateways(_) => Some((SortTable::Gateways, None)),
+        Command::Serve(_) | Command::Completions(_) | Command::GenerateMan(_) => None,
+    };
+    let sort = match (&sort_by, scope) {
+        (Some(text), Some((table, _))) => Some(parse_sort(table, text).map_err(usage)?),
+        _ => None,
+    };
+    let gates = match scope {
+        Some((_, Some(gate_scope))) => GateSet {
+            gates: fail_if.iter().map(|e| parse_gate(e, gate_scope)).collect::<Result<_, _>>().map_err(usage)?,
+            fail_on_no_traffic,
+        },
+        _ if !fail_if.is_empty() => return Err(usage("--fail-if applies to stat and routes only")),
+        _ => GateSet::default(),
+    };
+    if fail_on_no_traffic && gates.is_empty() {
+        return Err(usage("--fail-on-no-traffic needs at least one --fail-if"));
+    }
+    if watch.is_some() && !gates.is_empty() {
+        return Err(usage("--fail-if cannot be combined with --watch (a gate checks one answer)"));
+    }
+    let json = output == "json";
+    let presentation = Presentation { sort, no_headers, color: color && !json };
+    let common = Common { namespace, all_namespaces, output, time_window, at, kube: &kube, default_ns, presentation };
     let plan = match command {
         Command::Stat(args) => stat(args, &common)?,
         Command::Routes(args) => routes(args, &common)?,
         Command::Edges(args) => edges(args, &common, color)?,
         Command::Gateways(args) => gateways(args, &common)?,
         Command::Serve(args) => serve(args)?,
+        Command::Completions(CompletionsArgs { shell }) => Plan::Completions { shell },
+        Command::GenerateMan(GenerateManArgs { dir }) => Plan::GenerateMan { dir },
     };
-    Ok((Settings { prometheus_url, kube, timeout, prom, api_addr, query_plan }, plan))
+    let session = Session { watch, gates, json };
+    Ok((Settings { prometheus_url, kube, timeout, prom, api_addr, query_plan, session }, plan))
+}
+
+/// `--watch [INTERVAL]` (Go duration, at least [`MIN_WATCH_INTERVAL`]) and `--watch-count N`.
+fn watch_spec(watch: Option<&str>, count: Option<u64>) -> Result<Option<WatchSpec>, CliError> {
+    let Some(text) = watch else {
+        return match count {
+            Some(_) => Err(usage("--watch-count needs --watch")),
+            None => Ok(None),
+        };
+    };
+    let nanos = parse_go_duration(text).map_err(|e| {
+        usage(format!("invalid --watch interval {text:?}: {e} (write --watch=2s, or put --watch after the resource)"))
+    })?;
+    let interval = Duration::from_nanos(u64::try_from(nanos).unwrap_or(0));
+    if interval < MIN_WATCH_INTERVAL {
+        return Err(usage(format!("invalid --watch interval {text:?}: must be at least 100ms")));
+    }
+    if count == Some(0) {
+        return Err(usage("invalid --watch-count 0: must be at least 1"));
+    }
+    Ok(Some(WatchSpec { interval, count }))
+}
+
+/// `--sort-by`, `--no-headers` and color, for every view.
+#[derive(Debug, Clone, Copy)]
+struct Presentation {
+    sort: Option<SortBy>,
+    no_headers: bool,
+    /// lviz's health colors (never with JSON).
+    color: bool,
 }
 
 struct Common<'a> {
@@ -168,6 +276,7 @@ struct Common<'a> {
     at: Option<f64>,
     kube: &'a KubeSettings,
     default_ns: DefaultNamespace<'a>,
+    presentation: Presentation,
 }
 
 impl Common<'_> {
@@ -294,7 +403,16 @@ fn stat(args: StatArgs, c: &Common) -> Result<Plan, CliError> {
         stat_request(&req).map_err(usage)?;
         requests.push(req);
     }
-    let view = StatView { output, all_namespaces: c.all_namespaces, unmeshed, from_set: from_target.is_some() };
+    let p = c.presentation;
+    let view = StatView {
+        output,
+        all_namespaces: c.all_namespaces,
+        unmeshed,
+        from_set: from_target.is_some(),
+        sort: p.sort,
+        no_headers: p.no_headers,
+        color: p.color,
+    };
     Ok(Plan::Stat { requests, view })
 }
 
@@ -331,7 +449,10 @@ fn routes(args: RoutesArgs, c: &Common) -> Result<Plan, CliError> {
         request.to_namespace = to.namespace.clone();
     }
     routes_request(&request).map_err(usage)?;
-    Ok(Plan::Routes { request, view: RoutesView { output, to_set: to_target.is_some() } })
+    let p = c.presentation;
+    let view =
+        RoutesView { output, to_set: to_target.is_some(), sort: p.sort, no_headers: p.no_headers, color: p.color };
+    Ok(Plan::Routes { request, view })
 }
 
 fn edges(args: EdgesArgs, c: &Common, color: bool) -> Result<Plan, CliError> {
@@ -355,7 +476,14 @@ fn edges(args: EdgesArgs, c: &Common, color: bool) -> Result<Plan, CliError> {
     };
     let request = EdgesRequest { resource_type: target.kind.canonical().to_string(), namespace, at: c.at };
     edges_request(&request).map_err(usage)?;
-    Ok(Plan::Edges { request, view: EdgesView { output, color } })
+    // edges colors only linkerd's own check mark, as linkerd does (not with JSON).
+    let view = EdgesView {
+        output,
+        color: color && output != OutputFormat::Json,
+        sort: c.presentation.sort,
+        no_headers: c.presentation.no_headers,
+    };
+    Ok(Plan::Edges { request, view })
 }
 
 fn gateways(args: GatewaysArgs, c: &Common) -> Result<Plan, CliError> {
@@ -372,7 +500,8 @@ fn gateways(args: GatewaysArgs, c: &Common) -> Result<Plan, CliError> {
         at: c.at,
     };
     gateways_request(&request).map_err(usage)?;
-    Ok(Plan::Gateways { request, output })
+    let view = GatewaysView { output, sort: c.presentation.sort, no_headers: c.presentation.no_headers };
+    Ok(Plan::Gateways { request, view })
 }
 
 /// A duration flag; zero is allowed only where it means "off".

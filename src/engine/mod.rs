@@ -106,6 +106,12 @@ impl Engine {
         Engine { metrics, kube: None, settings }
     }
 
+    /// The same engine reading Kubernetes through watch-backed caches instead of listing per
+    /// request (`lviz serve`; see `k8s/cache.rs`). Starts the reflectors.
+    pub fn with_cached_inventory(self) -> Self {
+        Engine { kube: self.kube.map(Inventory::cached), ..self }
+    }
+
     pub fn settings(&self) -> &EngineSettings {
         &self.settings
     }

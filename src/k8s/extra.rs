@@ -73,13 +73,13 @@ pub fn count_mirrored(services: &[Object]) -> BTreeMap<String, u64> {
     counts
 }
 
-fn service_profile_resource() -> ApiResource {
+pub(super) fn service_profile_resource() -> ApiResource {
     let gvk = GroupVersionKind::gvk("linkerd.io", "v1alpha2", "ServiceProfile");
     ApiResource::from_gvk_with_plural(&gvk, "serviceprofiles")
 }
 
 /// `spec.routes[].name`, skipping malformed entries rather than failing the whole table.
-fn route_names(profile: &DynamicObject) -> Vec<String> {
+pub(super) fn route_names(profile: &DynamicObject) -> Vec<String> {
     let routes = profile.data.get("spec").and_then(|s| s.get("routes")).and_then(|r| r.as_array());
     routes.into_iter().flatten().filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect()
 }
@@ -103,6 +103,13 @@ impl Inventory {
             namespaces.push(svc_ns);
         }
         for ns in namespaces.into_iter().filter(|ns| !ns.is_empty()) {
+            if let Some(cache) = self.cache() {
+                if let Some(found) = cache.profile_routes(ns, &name).await? {
+                    routes = found;
+                    break;
+                }
+                continue;
+            }
             let api: Api<DynamicObject> = Api::namespaced_with(self.client().clone(), ns, &resource);
             if let Some(profile) = api.get_opt(&name).await.map_err(|e| self.error(e))? {
                 routes = route_names(&profile);

@@ -1,8 +1,11 @@
 //! Listing objects and counting their pods as linkerd's metrics API does (`GetObjects`,
 //! `GetPodsFor`, `getPodStats`). Lists are namespace-scoped when a namespace is given and
-//! paginated; pods are listed once per request, never once per row.
+//! paginated; pods are listed once per request, never once per row. An [`Inventory`] reads
+//! either live (a list per call: the CLI) or from watch-backed caches (`cache.rs`: the server);
+//! callers cannot tell the two apart.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -12,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
+use super::cache::KubeCache;
 use super::{BACKEND, selector, status::pod_status};
 use crate::api::ResourceKind;
 use crate::prom::BackendError;
@@ -119,16 +123,96 @@ fn pod_object(pod: &Pod) -> Object {
     o
 }
 
+/// A Kubernetes type viz lists, and how it is reduced to an [`Object`]. Both inventories (the
+/// per-request lister and the watch-backed cache) reduce with this, so they agree.
+pub(super) trait Reduce:
+    kube::Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug
+{
+    const KIND: ResourceKind;
+    fn reduce(&self) -> Object;
+}
+
+fn with_selector(kind: ResourceKind, meta: &ObjectMeta, selector: Option<LabelSelector>) -> Object {
+    let mut o = Object::from_meta(kind, meta);
+    o.selector = selector;
+    o
+}
+
+macro_rules! reduce {
+    ($($t:ty => $kind:ident, |$d:ident| $selector:expr;)*) => {$(
+        impl Reduce for $t {
+            const KIND: ResourceKind = ResourceKind::$kind;
+            fn reduce(&self) -> Object {
+                let $d = self;
+                with_selector(Self::KIND, &$d.metadata, $selector)
+            }
+        }
+    )*};
+}
+
+reduce! {
+    Deployment => Deployment, |d| Some(d.spec.selector.clone());
+    ReplicaSet => ReplicaSet, |d| Some(d.spec.selector.clone());
+    StatefulSet => StatefulSet, |d| Some(d.spec.selector.clone());
+    DaemonSet => DaemonSet, |d| Some(d.spec.selector.clone());
+    Job => Job, |d| d.spec.as_ref().and_then(|s| s.selector.clone());
+    CronJob => CronJob, |_d| None;
+    ReplicationController => ReplicationController, |d| map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()));
+    Service => Service, |d| map_selector(d.spec.as_ref().and_then(|s| s.selector.clone()));
+}
+
+impl Reduce for Pod {
+    const KIND: ResourceKind = ResourceKind::Pod;
+    fn reduce(&self) -> Object {
+        pod_object(self)
+    }
+}
+
+/// Namespaces are cluster-scoped, so they are not a [`Reduce`] type.
+pub(super) fn namespace_object(n: &Namespace) -> Object {
+    Object::from_meta(ResourceKind::Namespace, &n.metadata)
+}
+
+/// Where an [`Inventory`] reads objects from.
+#[derive(Clone)]
+enum Source {
+    /// A (paginated) list or get per call: the CLI, which asks once.
+    Live,
+    /// Watch-backed caches kept by reflectors: `lviz serve`, which asks all the time.
+    Cached(Arc<KubeCache>),
+}
+
 /// The cluster's objects, read through one kube client.
 #[derive(Clone)]
 pub struct Inventory {
     client: kube::Client,
     shown_url: String,
+    source: Source,
 }
 
 impl Inventory {
+    /// The per-request lister.
     pub fn new(client: kube::Client, shown_url: String) -> Self {
-        Inventory { client, shown_url }
+        Inventory { client, shown_url, source: Source::Live }
+    }
+
+    /// The same cluster read through watch-backed caches: starts one reflector per kind viz
+    /// reads (see `cache.rs`), on the current tokio runtime; stays the per-request lister when
+    /// there is no runtime to run them on. The reflectors stop when the last clone is dropped.
+    pub fn cached(self) -> Self {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self;
+        }
+        let cache = KubeCache::start(&self.client, &self.shown_url);
+        Inventory { source: Source::Cached(Arc::new(cache)), ..self }
+    }
+
+    /// The watch-backed caches, when this inventory reads from them.
+    pub fn cache(&self) -> Option<&KubeCache> {
+        match &self.source {
+            Source::Cached(cache) => Some(cache),
+            Source::Live => None,
+        }
     }
 
     pub fn client(&self) -> &kube::Client {
@@ -201,21 +285,16 @@ impl Inventory {
         }
     }
 
-    async fn namespaced<K>(
-        &self,
-        ns: &str,
-        name: &str,
-        labels: &str,
-        reduce: impl Fn(&K) -> Object,
-    ) -> Result<Vec<Object>, KubeError>
+    async fn namespaced<K>(&self, ns: &str, name: &str, labels: &str) -> Result<Vec<Object>, KubeError>
     where
-        K: kube::Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Reduce,
         K::DynamicType: Default,
     {
-        self.fetch(self.api::<K>(ns), name, labels, reduce).await
+        self.fetch(self.api::<K>(ns), name, labels, K::reduce).await
     }
 
-    /// linkerd's `GetObjects`: objects of one kind (pods only when Pending/Running).
+    /// linkerd's `GetObjects`: objects of one kind (pods only when Pending/Running). A `name`
+    /// selects one object (NotFound when missing; `labels` is then ignored, as by a get).
     pub async fn objects(
         &self,
         kind: ResourceKind,
@@ -223,79 +302,58 @@ impl Inventory {
         name: &str,
         labels: &str,
     ) -> Result<Vec<Object>, KubeError> {
-        use ResourceKind as K;
-        let with_selector = |meta: &ObjectMeta, sel: Option<LabelSelector>| {
-            let mut o = Object::from_meta(kind, meta);
-            o.selector = sel;
-            o
+        let objects = match &self.source {
+            Source::Cached(cache) => cache.objects(kind, ns, name, labels).await?,
+            Source::Live => self.list_objects(kind, ns, name, labels).await?,
         };
-        let objects = match kind {
+        // A named pod that is not Pending/Running is not a row either.
+        Ok(if kind == ResourceKind::Pod {
+            objects.into_iter().filter(Object::is_listed_pod).collect()
+        } else {
+            objects
+        })
+    }
+
+    async fn list_objects(
+        &self,
+        kind: ResourceKind,
+        ns: &str,
+        name: &str,
+        labels: &str,
+    ) -> Result<Vec<Object>, KubeError> {
+        use ResourceKind as K;
+        match kind {
             K::Namespace => {
                 let api: Api<Namespace> = Api::all(self.client.clone());
-                self.fetch(api, name, labels, |n| Object::from_meta(kind, &n.metadata)).await?
+                self.fetch(api, name, labels, namespace_object).await
             }
-            K::Pod => {
-                let pods = self.namespaced(ns, name, labels, pod_object).await?;
-                // A named pod that is not Pending/Running is not a row either.
-                pods.into_iter().filter(Object::is_listed_pod).collect()
-            }
-            K::Deployment => {
-                self.namespaced(ns, name, labels, |d: &Deployment| {
-                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
-                })
-                .await?
-            }
-            K::ReplicaSet => {
-                self.namespaced(ns, name, labels, |d: &ReplicaSet| {
-                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
-                })
-                .await?
-            }
-            K::StatefulSet => {
-                self.namespaced(ns, name, labels, |d: &StatefulSet| {
-                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
-                })
-                .await?
-            }
-            K::DaemonSet => {
-                self.namespaced(ns, name, labels, |d: &DaemonSet| {
-                    with_selector(&d.metadata, Some(d.spec.selector.clone()))
-                })
-                .await?
-            }
-            K::Job => {
-                self.namespaced(ns, name, labels, |d: &Job| {
-                    with_selector(&d.metadata, d.spec.as_ref().and_then(|s| s.selector.clone()))
-                })
-                .await?
-            }
-            K::CronJob => self.namespaced(ns, name, labels, |d: &CronJob| Object::from_meta(kind, &d.metadata)).await?,
-            K::ReplicationController => {
-                self.namespaced(ns, name, labels, |d: &ReplicationController| {
-                    with_selector(&d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
-                })
-                .await?
-            }
-            K::Service => {
-                self.namespaced(ns, name, labels, |d: &Service| {
-                    with_selector(&d.metadata, map_selector(d.spec.as_ref().and_then(|s| s.selector.clone())))
-                })
-                .await?
-            }
-            other => {
-                return Err(KubeError::Backend(BackendError {
-                    backend: BACKEND,
-                    url: self.shown_url.clone(),
-                    cause: format!("unimplemented resource type: {other}"),
-                }));
-            }
-        };
-        Ok(objects)
+            K::Pod => self.namespaced::<Pod>(ns, name, labels).await,
+            K::Deployment => self.namespaced::<Deployment>(ns, name, labels).await,
+            K::ReplicaSet => self.namespaced::<ReplicaSet>(ns, name, labels).await,
+            K::StatefulSet => self.namespaced::<StatefulSet>(ns, name, labels).await,
+            K::DaemonSet => self.namespaced::<DaemonSet>(ns, name, labels).await,
+            K::Job => self.namespaced::<Job>(ns, name, labels).await,
+            K::CronJob => self.namespaced::<CronJob>(ns, name, labels).await,
+            K::ReplicationController => self.namespaced::<ReplicationController>(ns, name, labels).await,
+            K::Service => self.namespaced::<Service>(ns, name, labels).await,
+            other => Err(self.unimplemented(other)),
+        }
+    }
+
+    pub(super) fn unimplemented(&self, kind: ResourceKind) -> KubeError {
+        KubeError::Backend(BackendError {
+            backend: BACKEND,
+            url: self.shown_url.clone(),
+            cause: format!("unimplemented resource type: {kind}"),
+        })
     }
 
     /// Every pod of a namespace ("" = all), including Failed ones, as objects.
     pub async fn pods(&self, ns: &str) -> Result<Vec<Object>, KubeError> {
-        self.namespaced(ns, "", "", pod_object).await
+        match &self.source {
+            Source::Cached(cache) => cache.pods(ns).await,
+            Source::Live => self.namespaced::<Pod>(ns, "", "").await,
+        }
     }
 
     /// The intermediate owners some kinds need to reach their pods: ReplicaSets for
@@ -341,8 +399,8 @@ pub fn pod_counts(obj: &Object, pods: &[Object], intermediates: &[Object], contr
     counts
 }
 
-fn describe(e: &kube::Error) -> String {
-    use std::error::Error as _;
+/// An error and its causes on one line, each cause once.
+pub(super) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

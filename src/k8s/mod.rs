@@ -1,12 +1,15 @@
 //! Kubernetes access through kube: kubeconfig/context conventions, and the inventory viz needs
-//! (objects, their pods, pod counts and status). Only this module talks to the Kubernetes API.
+//! (objects, their pods, pod counts and status), read per request (CLI) or through watch-backed
+//! caches (`lviz serve`). Only this module talks to the Kubernetes API.
 
+mod cache;
 pub mod discovery;
 mod extra;
 mod inventory;
 pub mod selector;
 pub mod status;
 
+pub use cache::KubeCache;
 pub use extra::{ServiceProfile, count_mirrored, profile_name, services_for};
 pub use inventory::{Inventory, KubeError, Object, PodCounts, PodInfo, pod_counts, pods_for};
 

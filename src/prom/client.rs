@@ -77,14 +77,16 @@ struct Envelope {
 struct Data {
     #[serde(rename = "resultType")]
     result_type: String,
-    result: serde_json::Value,
+    /// Kept raw and decoded straight into samples: a `Value` tree of a big vector costs many
+    /// times the size of the JSON.
+    result: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
 struct RawSample {
     #[serde(default)]
     metric: BTreeMap<String, String>,
-    value: (serde_json::Value, String),
+    value: (f64, String),
 }
 
 /// Resolves `server_name` to the addresses of the URL's real host, so TLS (SNI and certificate
@@ -243,7 +245,7 @@ impl PromClient {
         if data.result_type != "vector" {
             return Err(self.error(format!("query {query:?} returned a {}, not a vector", data.result_type)));
         }
-        let raw: Vec<RawSample> = serde_json::from_value(data.result)
+        let raw: Vec<RawSample> = serde_json::from_str(data.result.get())
             .map_err(|e| self.error(format!("malformed vector for query {query:?}: {e}")))?;
         raw.into_iter()
             .map(|s| {

@@ -16,9 +16,10 @@ pub struct Column {
 
 const COLUMN_SPACING: &str = "  ";
 
-/// Render the header and `rows` (already sorted). Values wider than a fixed column are cut to the
-/// column width, as upstream does.
-pub fn render(columns: &[Column], rows: &[Vec<String>]) -> String {
+/// Render the header (unless `headers` is false; widths do not depend on it) and `rows` (already
+/// sorted). Values wider than a fixed column are cut to
+/// the column width, as upstream does.
+pub fn render(columns: &[Column], rows: &[Vec<String>], headers: bool) -> String {
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
@@ -29,7 +30,8 @@ pub fn render(columns: &[Column], rows: &[Vec<String>]) -> String {
         .collect();
     let header: Vec<String> = columns.iter().map(|c| c.header.to_string()).collect();
     let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows) {
+    let shown_header = headers.then_some(&header);
+    for row in shown_header.into_iter().chain(rows) {
         for (c, col) in columns.iter().enumerate() {
             let value = truncate_runes(cell(row, c), widths[c]);
             let pad = " ".repeat(widths[c] - runes(value));
@@ -73,6 +75,7 @@ mod tests {
             Column { header: "N", width: 3, flexible: false, left_align: false },
         ];
         let rows = vec![vec!["é-long".to_string(), "12345".to_string()]];
-        assert_eq!(render(&columns, &rows), "NAME      N  \né-long  123  \n");
+        assert_eq!(render(&columns, &rows, true), "NAME      N  \né-long  123  \n");
+        assert_eq!(render(&columns, &rows, false), "é-long  123  \n");
     }
 }

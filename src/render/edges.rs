@@ -1,18 +1,24 @@
 //! `edges` output: linkerd's `writeEdgesToBuffer` / `printEdgeTable` / `printEdgesJSON`
-//! (`viz/cmd/edges.go`). Pure; no I/O. Whether to color is decided by the caller (terminal,
-//! `NO_COLOR`, `TERM=dumb`) and passed in.
+//! (`viz/cmd/edges.go`). Pure; no I/O. Whether to color is decided by the caller (`--color`,
+//! terminal, `NO_COLOR`, `TERM=dumb`) and passed in; color here is linkerd's own bold green √,
+//! laid out as linkerd lays it out. `--sort-by` and `--no-headers` are lviz additions.
 
 use super::gojson::{GoJson, marshal_indent_line};
+use super::sort::{SortBy, SortColumn, cmp_text};
 use super::tabwriter::{TabWriter, pad_right_runes, strip_left_padding};
 use super::{OutputFormat, Rendered};
 use crate::api::Edge;
 
 /// How `edges` was asked to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EdgesView {
     pub output: OutputFormat,
     /// Print the secured check mark in fatih/color's bold green.
     pub color: bool,
+    /// `--sort-by`: rows (and JSON entries) in this order instead of linkerd's.
+    pub sort: Option<SortBy>,
+    /// `--no-headers`: the header sizes the columns but is not printed.
+    pub no_headers: bool,
 }
 
 /// linkerd's `okStatus`, plain and as fatih/color prints it (`color.New(FgGreen, Bold)`).
@@ -38,6 +44,19 @@ fn short_identity(id: &str) -> String {
     match (parts.next(), parts.next()) {
         (Some(first), Some(second)) => format!("{first}.{second}"),
         _ => id.to_string(),
+    }
+}
+
+fn sort_field<'r>(r: &'r EdgeRow<'_>, column: SortColumn) -> &'r str {
+    match column {
+        SortColumn::Src => r.src,
+        SortColumn::Dst => r.dst,
+        SortColumn::SrcNs => r.src_namespace,
+        SortColumn::DstNs => r.dst_namespace,
+        SortColumn::ClientId => &r.client,
+        SortColumn::ServerId => &r.server,
+        SortColumn::Secured => &r.msg,
+        _ => "",
     }
 }
 
@@ -67,6 +86,10 @@ pub fn render_edges(edges: &[Edge], view: &EdgesView) -> Rendered {
     // srcNs+dstNs+src+dst concatenated, byte order (linkerd's sort is unstable; ties keep input
     // order here).
     rows.sort_by_cached_key(|r| [r.src_namespace, r.dst_namespace, r.src, r.dst].concat().into_bytes());
+    if let Some(sort) = view.sort {
+        let desc = sort.descending;
+        rows.sort_by(|a, b| cmp_text(sort_field(a, sort.column), sort_field(b, sort.column), desc));
+    }
 
     if json {
         return Rendered { stdout: edges_json(&rows), stderr: String::new() };
@@ -74,10 +97,10 @@ pub fn render_edges(edges: &[Edge], view: &EdgesView) -> Rendered {
     if rows.is_empty() {
         return Rendered { stdout: String::new(), stderr: "No edges found.\n".to_string() };
     }
-    Rendered { stdout: edges_table(&rows, view.output == OutputFormat::Wide), stderr: String::new() }
+    Rendered { stdout: edges_table(&rows, view.output == OutputFormat::Wide, view.no_headers), stderr: String::new() }
 }
 
-fn edges_table(rows: &[EdgeRow<'_>], wide: bool) -> String {
+fn edges_table(rows: &[EdgeRow<'_>], wide: bool, no_headers: bool) -> String {
     // Each column: (header, value getter). Widths are byte lengths, padding counts runes.
     type Getter = for<'r> fn(&'r EdgeRow<'_>) -> &'r str;
     let mut columns: Vec<(&str, Getter)> =
@@ -94,7 +117,7 @@ fn edges_table(rows: &[EdgeRow<'_>], wide: bool) -> String {
     let mut w = TabWriter::default();
     let header: Vec<String> =
         columns.iter().zip(&widths).map(|((header, _), width)| pad_right_runes(header, *width)).collect();
-    w.write_row(&header);
+    w.write_header(&header, !no_headers);
     for row in rows {
         let cells: Vec<String> =
             columns.iter().zip(&widths).map(|((_, get), width)| pad_right_runes(get(row), *width)).collect();

@@ -10,11 +10,24 @@
 //! * upstream cuts numbers wider than the fixed NUM_SVC (9) and LATENCY (11) columns; lviz lets
 //!   those columns grow instead, which changes nothing for realistic values;
 //! * the JSON uses the API's field names (upstream's current JSON has different fields).
+//!
+//! `--sort-by` and `--no-headers` are lviz additions, off by default.
 
 use super::clitable::{self, Column};
 use super::gojson::{GoJson, marshal_indent_line};
+use super::sort::{SortBy, SortColumn, cmp_text, cmp_values};
 use super::{OutputFormat, Rendered};
 use crate::api::GatewayRow;
+
+/// How `gateways` was asked to print.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GatewaysView {
+    pub output: OutputFormat,
+    /// `--sort-by`: rows (and JSON entries) in this order instead of by cluster.
+    pub sort: Option<SortBy>,
+    /// `--no-headers`.
+    pub no_headers: bool,
+}
 
 const COLUMNS: [Column; 6] = [
     Column { header: "CLUSTER", width: 7, flexible: true, left_align: true },
@@ -29,13 +42,31 @@ fn alive_text(alive: bool) -> &'static str {
     if alive { "True" } else { "False" }
 }
 
-pub fn render_gateways(rows: &[GatewayRow], output: OutputFormat) -> Rendered {
+/// `--sort-by` over two gateways; latencies of dead gateways (shown `-`) sort last.
+fn compare(sort: SortBy, a: &GatewayRow, b: &GatewayRow) -> std::cmp::Ordering {
+    let desc = sort.descending;
+    let latency = |r: &GatewayRow, ms: u64| r.alive.then_some(ms);
+    match sort.column {
+        SortColumn::Cluster => cmp_text(&a.cluster_name, &b.cluster_name, desc),
+        SortColumn::Alive => cmp_text(alive_text(a.alive), alive_text(b.alive), desc),
+        SortColumn::NumSvc => cmp_values(Some(a.paired_services), Some(b.paired_services), desc),
+        SortColumn::P50 => cmp_values(latency(a, a.latency_ms_p50), latency(b, b.latency_ms_p50), desc),
+        SortColumn::P95 => cmp_values(latency(a, a.latency_ms_p95), latency(b, b.latency_ms_p95), desc),
+        SortColumn::P99 => cmp_values(latency(a, a.latency_ms_p99), latency(b, b.latency_ms_p99), desc),
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
+pub fn render_gateways(rows: &[GatewayRow], view: &GatewaysView) -> Rendered {
     let mut sorted: Vec<&GatewayRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
         (a.cluster_name.as_str(), alive_text(a.alive)).cmp(&(b.cluster_name.as_str(), alive_text(b.alive)))
     });
+    if let Some(sort) = view.sort {
+        sorted.sort_by(|a, b| compare(sort, a, b));
+    }
 
-    match output {
+    match view.output {
         OutputFormat::Json => Rendered { stdout: gateways_json(&sorted), stderr: String::new() },
         OutputFormat::Table | OutputFormat::Wide => {
             if sorted.is_empty() {
@@ -58,7 +89,7 @@ pub fn render_gateways(rows: &[GatewayRow], output: OutputFormat) -> Rendered {
                     ]
                 })
                 .collect();
-            Rendered { stdout: clitable::render(&COLUMNS, &cells), stderr: String::new() }
+            Rendered { stdout: clitable::render(&COLUMNS, &cells, !view.no_headers), stderr: String::new() }
         }
     }
 }

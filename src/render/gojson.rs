@@ -50,6 +50,33 @@ pub fn marshal_indent_line(value: &GoJson) -> String {
     out
 }
 
+/// The same document on one line (NDJSON for `--watch -o json`): whitespace outside strings
+/// removed, every number and string kept byte for byte. Ends with one `\n`.
+pub fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
 fn write_indent(out: &mut String, depth: usize) {
     out.push('\n');
     for _ in 0..depth {
@@ -191,6 +218,17 @@ mod tests {
         assert_eq!(go_json_string("q\"\\\n\t\r"), r#""q\"\\\n\t\r""#);
         assert_eq!(go_json_string("\u{1}\u{8}\u{c}\u{1f}"), r#""\u0001\b\f\u001f""#);
         assert_eq!(go_json_string("\u{2028}√é"), "\"\\u2028√é\"");
+    }
+
+    #[test]
+    fn compact_keeps_strings_and_numbers() {
+        let v = GoJson::Array(vec![GoJson::object([
+            ("a b", GoJson::str("x \" y\\")),
+            ("n", GoJson::Float(0.9333333333333333)),
+            ("e", GoJson::Array(vec![])),
+        ])]);
+        let pretty = marshal_indent_line(&v);
+        assert_eq!(compact_json(&pretty), "[{\"a b\":\"x \\\" y\\\\\",\"n\":0.9333333333333333,\"e\":[]}]\n");
     }
 
     #[test]

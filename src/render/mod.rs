@@ -9,23 +9,29 @@ mod clitable;
 mod edges;
 mod gateways;
 mod gojson;
+mod metrics;
 mod numbers;
 mod routes;
+pub mod sort;
 mod stat;
+pub mod style;
 mod tabwriter;
 
 #[cfg(test)]
 mod tests;
 
 pub use edges::{EdgesView, render_edges};
-pub use gateways::render_gateways;
-pub use gojson::{GoJson, go_json_number, go_json_string, marshal_indent_line};
-pub use routes::{RoutesView, render_routes};
-pub use stat::{StatView, render_stat};
+pub use gateways::{GatewaysView, render_gateways};
+pub use gojson::{GoJson, compact_json, go_json_number, go_json_string, marshal_indent_line};
+pub use metrics::{MetricLine, RowMetrics, all_without_data};
+pub use routes::{RoutesView, render_routes, route_lines};
+pub use sort::{SortBy, SortColumn, SortTable, parse_sort};
+pub use stat::{StatView, render_stat, stat_lines};
 
 /// `-o`: the three output formats linkerd knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum OutputFormat {
+    #[default]
     Table,
     Wide,
     Json,

@@ -1,16 +1,22 @@
 //! `stat` output: linkerd's `writeStatsToBuffer` / `printStatTables` / `printStatJSON`
-//! (`viz/cmd/stat.go`) over the rows of every stat response. Pure; no I/O.
+//! (`viz/cmd/stat.go`) over the rows of every stat response, plus lviz's `--sort-by`,
+//! `--no-headers` and colors (all off by default, leaving linkerd's bytes). Pure; no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::cmp::Ordering;
+
 use super::gojson::{GoJson, marshal_indent_line};
+use super::metrics::{MetricLine, RowMetrics};
 use super::numbers::{bytes_rate_cell, per_second, percent_cell, request_rate, rps_cell, success_rate};
+use super::sort::{SortBy, SortColumn, cmp_text, cmp_values};
+use super::style::Palette;
 use super::tabwriter::{TabWriter, pad_right_bytes, pad_right_runes, strip_left_padding};
 use super::{OutputFormat, Rendered};
 use crate::api::{ResourceKind, StatRow};
 
 /// How `stat` was asked to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatView {
     pub output: OutputFormat,
     /// `-A`: adds the NAMESPACE column.
@@ -19,11 +25,19 @@ pub struct StatView {
     pub unmeshed: bool,
     /// `--from` was given: unmeshed destinations are kept (their metrics are client-side).
     pub from_set: bool,
+    /// `--sort-by`: rows within each table (and JSON entries) in this order instead of by name.
+    pub sort: Option<SortBy>,
+    /// `--no-headers`: column headers size the columns but are not printed.
+    pub no_headers: bool,
+    /// Health colors and bold headers (tables only).
+    pub color: bool,
 }
 
 /// One displayed row: linkerd's `row` plus `rowStats` (present only with request data).
 struct ViewRow {
     meshed: String,
+    /// (meshed, running) pod counts, for `--sort-by meshed`; `None` where MESHED shows `-`.
+    pod_counts: Option<(u64, u64)>,
     status: String,
     stats: Option<RowStats>,
 }
@@ -74,7 +88,17 @@ fn split_key(key: &str) -> (&str, &str) {
     (namespace, name)
 }
 
-pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
+/// Rows grouped per type (keyed `namespace/name`), and the widths linkerd computes over them.
+struct Collected<'a> {
+    tables: BTreeMap<&'a str, BTreeMap<String, ViewRow>>,
+    max_name: usize,
+    max_namespace: usize,
+}
+
+/// Displayed tables in linkerd's kind order, each with its rows in display order.
+type Displayed<'a, 'c> = Vec<(&'a str, Vec<(&'c String, &'c ViewRow)>)>;
+
+fn collect<'a>(rows: &'a [StatRow], view: &StatView) -> Collected<'a> {
     // The prefix decision for *widths* counts every returned type, even those whose rows the
     // unmeshed filter drops below (linkerd edge case: over-wide NAME column, unprefixed names).
     let all_types: BTreeSet<&str> = rows.iter().map(|r| r.resource.kind.as_str()).collect();
@@ -98,11 +122,15 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
         max_name = max_name.max(shown_len);
         max_namespace = max_namespace.max(namespace.len());
 
-        let meshed = match type_str {
-            "authority" | "service" => "-".to_string(),
-            _ if r.pods_unknown => "-".to_string(),
-            _ => format!("{}/{}", r.meshed_pod_count, r.running_pod_count),
+        let (meshed, pod_counts) = match type_str {
+            "authority" | "service" => ("-".to_string(), None),
+            _ if r.pods_unknown => ("-".to_string(), None),
+            _ => (
+                format!("{}/{}", r.meshed_pod_count, r.running_pod_count),
+                Some((r.meshed_pod_count, r.running_pod_count)),
+            ),
         };
+        let status = if r.pods_unknown { "-".to_string() } else { r.status.clone() };
         let stats = r.stats.filter(|s| s.has_request_data()).map(|s| {
             let tcp = r.tcp_stats.unwrap_or_default();
             RowStats {
@@ -116,27 +144,69 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
                 write_rate: per_second(tcp.write_bytes_total, &r.time_window),
             }
         });
-        tables.entry(type_str).or_default().insert(
-            format!("{namespace}/{name}"),
-            ViewRow { meshed, status: if r.pods_unknown { "-".to_string() } else { r.status.clone() }, stats },
-        );
+        tables
+            .entry(type_str)
+            .or_default()
+            .insert(format!("{namespace}/{name}"), ViewRow { meshed, pod_counts, status, stats });
     }
+    Collected { tables, max_name, max_namespace }
+}
 
-    let mut displayed: Vec<(usize, &str, &BTreeMap<String, ViewRow>)> =
-        tables.iter().filter_map(|(t, rows)| display_rank(t).map(|rank| (rank, *t, rows))).collect();
-    displayed.sort_by_key(|(rank, ..)| *rank);
+/// The tables linkerd prints (known kinds, in its order), rows sorted per `view.sort`.
+fn displayed<'a, 'c>(collected: &'c Collected<'a>, view: &StatView) -> Displayed<'a, 'c> {
+    let mut tables: Vec<(usize, &'a str, &'c BTreeMap<String, ViewRow>)> =
+        collected.tables.iter().filter_map(|(t, rows)| display_rank(t).map(|rank| (rank, *t, rows))).collect();
+    tables.sort_by_key(|(rank, ..)| *rank);
+    tables
+        .into_iter()
+        .map(|(_, type_str, rows)| {
+            let mut ordered: Vec<(&String, &ViewRow)> = rows.iter().collect();
+            if let Some(sort) = view.sort {
+                ordered.sort_by(|a, b| compare(sort, a, b));
+            }
+            (type_str, ordered)
+        })
+        .collect()
+}
 
+/// `--sort-by` over two rows of one table; stable, so ties keep the name order.
+fn compare(sort: SortBy, (ka, a): &(&String, &ViewRow), (kb, b): &(&String, &ViewRow)) -> Ordering {
+    let desc = sort.descending;
+    let (a_ns, a_name) = split_key(ka);
+    let (b_ns, b_name) = split_key(kb);
+    let stat = |r: &ViewRow, f: fn(&RowStats) -> f64| r.stats.as_ref().map(f);
+    let by = |f: fn(&RowStats) -> f64| cmp_values(stat(a, f), stat(b, f), desc);
+    match sort.column {
+        SortColumn::Name => cmp_text(a_name, b_name, desc),
+        SortColumn::Namespace => cmp_text(a_ns, b_ns, desc),
+        SortColumn::Status => cmp_text(&a.status, &b.status, desc),
+        SortColumn::Meshed => cmp_values(a.pod_counts, b.pod_counts, desc),
+        SortColumn::Success => by(|s| s.success),
+        SortColumn::Rps => by(|s| s.rps),
+        SortColumn::P50 => by(|s| s.p50 as f64),
+        SortColumn::P95 => by(|s| s.p95 as f64),
+        SortColumn::P99 => by(|s| s.p99 as f64),
+        SortColumn::Tcp => by(|s| s.tcp_conns as f64),
+        SortColumn::Read => by(|s| s.read_rate),
+        SortColumn::Write => by(|s| s.write_rate),
+        _ => Ordering::Equal,
+    }
+}
+
+pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
+    let collected = collect(rows, view);
+    let displayed = displayed(&collected, view);
     match view.output {
         OutputFormat::Json => Rendered { stdout: stat_json(&displayed), stderr: String::new() },
         OutputFormat::Table | OutputFormat::Wide => {
-            if tables.is_empty() {
+            if collected.tables.is_empty() {
                 return Rendered { stdout: String::new(), stderr: "No traffic found.\n".to_string() };
             }
-            let widths = Widths { name: max_name, namespace: max_namespace };
+            let widths = Widths { name: collected.max_name, namespace: collected.max_namespace };
             // The printed prefix counts the tables kept, not the types returned.
-            let print_prefix = tables.len() > 1;
-            let mut w = TabWriter::default();
-            for (i, (_, type_str, rows)) in displayed.iter().enumerate() {
+            let print_prefix = collected.tables.len() > 1;
+            let mut w = TabWriter::default().with_display_width(view.color);
+            for (i, (type_str, rows)) in displayed.iter().enumerate() {
                 if i > 0 {
                     w.write("\n");
                 }
@@ -148,6 +218,41 @@ pub fn render_stat(rows: &[StatRow], view: &StatView) -> Rendered {
     }
 }
 
+/// The rows `render_stat` displays, in its order, with their numbers (for `--fail-if` and the
+/// empty-result diagnostics). Subjects read `deploy/web in emojivoto` (`ns/emojivoto` for
+/// namespaces).
+pub fn stat_lines(rows: &[StatRow], view: &StatView) -> Vec<MetricLine> {
+    let collected = collect(rows, view);
+    let mut lines = Vec::new();
+    for (type_str, rows) in displayed(&collected, view) {
+        let short = kind(type_str).map_or("", ResourceKind::short);
+        let shown_kind = if short.is_empty() { type_str } else { short };
+        for (key, row) in rows {
+            let (namespace, name) = split_key(key);
+            let subject = if namespace.is_empty() || type_str == "namespace" {
+                format!("{shown_kind}/{name}")
+            } else {
+                format!("{shown_kind}/{name} in {namespace}")
+            };
+            let tcp = shows_tcp(type_str);
+            let metrics = row.stats.as_ref().map(|s| RowMetrics {
+                success: s.success,
+                rps: s.rps,
+                p50: s.p50,
+                p95: s.p95,
+                p99: s.p99,
+                tcp: tcp.then_some(s.tcp_conns),
+                read: tcp.then_some(s.read_rate),
+                write: tcp.then_some(s.write_rate),
+                actual_success: None,
+                actual_rps: None,
+            });
+            lines.push(MetricLine { subject, metrics });
+        }
+    }
+    lines
+}
+
 #[derive(Clone, Copy)]
 struct Widths {
     name: usize,
@@ -157,11 +262,12 @@ struct Widths {
 fn write_table(
     w: &mut TabWriter,
     type_str: &str,
-    rows: &BTreeMap<String, ViewRow>,
+    rows: &[(&String, &ViewRow)],
     prefix: &str,
     widths: Widths,
     view: &StatView,
 ) {
+    let palette = Palette { on: view.color };
     let is_policy = matches!(type_str, "server" | "serverauthorization" | "authorizationpolicy" | "httproute");
     let has_unauthorized = matches!(type_str, "server" | "httproute");
     let tcp = shows_tcp(type_str);
@@ -191,7 +297,8 @@ fn write_table(
     if tcp_bytes {
         header.extend(["READ_BYTES/SEC", "WRITE_BYTES/SEC"].map(String::from));
     }
-    w.write_row(&header);
+    let header: Vec<String> = header.into_iter().map(|h| palette.header(h)).collect();
+    w.write_header(&header, !view.no_headers);
 
     for (key, row) in rows {
         let (namespace, name) = split_key(key);
@@ -217,9 +324,9 @@ fn write_table(
         }
         match &row.stats {
             Some(s) => {
-                cells.push(percent_cell(s.success));
+                cells.push(palette.success(percent_cell(s.success), s.success));
                 cells.push(rps_cell(s.rps));
-                cells.extend([s.p50, s.p95, s.p99].map(|ms| format!("{ms}ms")));
+                cells.extend([s.p50, s.p95, s.p99].map(|ms| palette.latency(format!("{ms}ms"), ms)));
                 if tcp {
                     cells.push(s.tcp_conns.to_string());
                 }
@@ -237,9 +344,9 @@ fn write_table(
     }
 }
 
-fn stat_json(displayed: &[(usize, &str, &BTreeMap<String, ViewRow>)]) -> String {
+fn stat_json(displayed: &Displayed<'_, '_>) -> String {
     let mut entries = Vec::new();
-    for (_, type_str, rows) in displayed {
+    for (type_str, rows) in displayed {
         for (key, row) in rows.iter() {
             let (namespace, name) = split_key(key);
             let mut fields = vec![

@@ -23,8 +23,13 @@ struct Cell {
 pub struct TabWriter {
     padding: usize,
     align_right: bool,
+    /// Measure cells by display width (ANSI escape sequences excluded) instead of runes: lviz's
+    /// own colors must not move columns. Off for linkerd's layouts, which count every rune.
+    display_width: bool,
     /// Buffered lines; the last one is the line being written.
     lines: Vec<Vec<Cell>>,
+    /// Per buffered line: sized like the others but not printed (`--no-headers`).
+    hidden: Vec<bool>,
     cell: String,
     out: String,
 }
@@ -37,7 +42,21 @@ impl Default for TabWriter {
 
 impl TabWriter {
     pub fn new(padding: usize, align_right: bool) -> Self {
-        TabWriter { padding, align_right, lines: vec![Vec::new()], cell: String::new(), out: String::new() }
+        TabWriter {
+            padding,
+            align_right,
+            display_width: false,
+            lines: vec![Vec::new()],
+            hidden: vec![false],
+            cell: String::new(),
+            out: String::new(),
+        }
+    }
+
+    /// Size cells by [`display_width`] (ANSI escapes excluded) when `on`.
+    pub fn with_display_width(mut self, on: bool) -> Self {
+        self.display_width = on;
+        self
     }
 
     pub fn write(&mut self, text: &str) {
@@ -48,6 +67,7 @@ impl TabWriter {
                     self.terminate_cell();
                     let ncells = self.lines.last().map_or(0, Vec::len);
                     self.lines.push(Vec::new());
+                    self.hidden.push(false);
                     if c == '\x0c' || ncells == 1 {
                         self.flush_buffered();
                     }
@@ -67,6 +87,15 @@ impl TabWriter {
         self.write("\n");
     }
 
+    /// A header row: when `shown` is false it still sizes the columns (so `--no-headers` output
+    /// is the default output minus its header lines) but is not printed.
+    pub fn write_header(&mut self, cells: &[String], shown: bool) {
+        if !shown && let Some(h) = self.hidden.last_mut() {
+            *h = true;
+        }
+        self.write_row(cells);
+    }
+
     /// Flush and return everything written.
     pub fn finish(mut self) -> String {
         self.flush_buffered();
@@ -75,7 +104,7 @@ impl TabWriter {
 
     fn terminate_cell(&mut self) {
         let text = std::mem::take(&mut self.cell);
-        let width = text.chars().count();
+        let width = if self.display_width { display_width(&text) } else { text.chars().count() };
         if let Some(line) = self.lines.last_mut() {
             line.push(Cell { text, width });
         }
@@ -90,6 +119,7 @@ impl TabWriter {
         self.format(&mut out, &mut widths, 0, self.lines.len());
         self.out = out;
         self.lines = vec![Vec::new()];
+        self.hidden = vec![false];
     }
 
     /// Go's `Writer.format`: find the block of consecutive lines that have a cell in column
@@ -120,6 +150,9 @@ impl TabWriter {
 
     fn write_lines(&self, out: &mut String, widths: &[usize], line0: usize, line1: usize) {
         for i in line0..line1 {
+            if self.hidden.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             for (j, cell) in self.lines[i].iter().enumerate() {
                 let pad = widths.get(j).map_or(0, |w| w.saturating_sub(cell.width));
                 if self.align_right || cell.text.is_empty() {
@@ -137,6 +170,8 @@ impl TabWriter {
         }
     }
 }
+
+use super::style::display_width;
 
 fn push_spaces(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
@@ -207,6 +242,22 @@ mod tests {
     fn trailing_text_without_tab_is_not_a_column() {
         let out = run("a\tlong trailing\nbbb\tx\n");
         assert_eq!(out, "     along trailing\n   bbbx\n");
+    }
+
+    #[test]
+    fn hidden_header_sizes_columns_but_is_not_printed() {
+        let mut w = TabWriter::default();
+        w.write_header(&["NAME".into(), "RPS".into()], false);
+        w.write_row(&["a".into(), "1".into()]);
+        assert_eq!(w.finish(), "      a     1\n");
+    }
+
+    #[test]
+    fn display_width_ignores_colors() {
+        let mut w = TabWriter::default().with_display_width(true);
+        w.write_row(&["\x1b[32mab\x1b[39m".into(), "x".into()]);
+        w.write_row(&["abc".into(), "y".into()]);
+        assert_eq!(w.finish(), "    \x1b[32mab\x1b[39m   x\n   abc   y\n");
     }
 
     #[test]

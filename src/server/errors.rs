@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::cache::Answer;
 use crate::api::ResponseError;
 use crate::engine::EngineError;
 
@@ -97,11 +98,19 @@ with_error!(
 
 /// 200 with the response; 400 with the same body when the engine put its `error` object in it
 /// (the request was invalid: unknown type, bad window, --to with --from, no ServiceProfiles…).
-pub fn respond<T: WithError>(result: Result<T, EngineError>) -> Response {
+/// Serialized once, here, so the response cache can hand out the same bytes.
+pub fn respond<T: WithError>(result: Result<T, EngineError>) -> Answer {
     match result {
-        Ok(response) if response.error().is_some() => (StatusCode::BAD_REQUEST, Json(response)).into_response(),
-        Ok(response) => (StatusCode::OK, Json(response)).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Ok(response) if response.error().is_some() => Answer::json(StatusCode::BAD_REQUEST, &response),
+        Ok(response) => Answer::json(StatusCode::OK, &response),
+        Err(e) => ApiError::from(e).into(),
+    }
+}
+
+impl From<ApiError> for Answer {
+    fn from(e: ApiError) -> Self {
+        let error = ResponseError { error: e.message };
+        Answer::json(e.status, &ErrorBody { error: &error })
     }
 }
 

@@ -1,6 +1,6 @@
-//! The endpoints: each metrics-API handler hands the decoded request to the shared `Engine` and
-//! maps its answer to a status (no metrics logic here); plus `/ready`, `/metrics` and the JSON
-//! answers for unknown paths and wrong methods.
+//! The endpoints: each metrics-API handler hands the decoded request to the shared `Engine`
+//! (through the response cache) and maps its answer to a status (no metrics logic here); plus
+//! `/ready`, `/metrics` and the JSON answers for unknown paths and wrong methods.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::cache::Answer;
 use super::errors::{ApiError, ApiJson, respond};
 use crate::api::{EdgesRequest, GatewaysRequest, StatSummaryRequest, TopRoutesRequest};
 use crate::k8s;
@@ -17,24 +18,53 @@ use crate::prom::BackendError;
 /// How long `/ready` waits for each backend; kubelet probes have short timeouts of their own.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn stat(State(state): State<AppState>, ApiJson(req): ApiJson<StatSummaryRequest>) -> Response {
-    respond(state.engine().stat(&req).await)
+pub async fn stat(State(state): State<AppState>, ApiJson(req): ApiJson<StatSummaryRequest>) -> Answer {
+    let engine = state.engine().clone();
+    state
+        .responses()
+        .answer("stat", &req, req.at, || {
+            let req = req.clone();
+            async move { respond(engine.stat(&req).await) }
+        })
+        .await
 }
 
-pub async fn top_routes(State(state): State<AppState>, ApiJson(req): ApiJson<TopRoutesRequest>) -> Response {
-    respond(state.engine().top_routes(&req).await)
+pub async fn top_routes(State(state): State<AppState>, ApiJson(req): ApiJson<TopRoutesRequest>) -> Answer {
+    let engine = state.engine().clone();
+    state
+        .responses()
+        .answer("top-routes", &req, req.at, || {
+            let req = req.clone();
+            async move { respond(engine.top_routes(&req).await) }
+        })
+        .await
 }
 
-pub async fn edges(State(state): State<AppState>, ApiJson(req): ApiJson<EdgesRequest>) -> Response {
-    respond(state.engine().edges(&req).await)
+pub async fn edges(State(state): State<AppState>, ApiJson(req): ApiJson<EdgesRequest>) -> Answer {
+    let engine = state.engine().clone();
+    state
+        .responses()
+        .answer("edges", &req, req.at, || {
+            let req = req.clone();
+            async move { respond(engine.edges(&req).await) }
+        })
+        .await
 }
 
-pub async fn gateways(State(state): State<AppState>, ApiJson(req): ApiJson<GatewaysRequest>) -> Response {
-    respond(state.engine().gateways(&req).await)
+pub async fn gateways(State(state): State<AppState>, ApiJson(req): ApiJson<GatewaysRequest>) -> Answer {
+    let engine = state.engine().clone();
+    state
+        .responses()
+        .answer("gateways", &req, req.at, || {
+            let req = req.clone();
+            async move { respond(engine.gateways(&req).await) }
+        })
+        .await
 }
 
-/// 200 `ok` once Prometheus answers a query and the Kubernetes API its version (when Kubernetes
-/// is used at all); otherwise 503 with the error object naming whichever did not.
+/// 200 `ok` once Prometheus answers a query and Kubernetes is usable (when it is used at all):
+/// every watch-backed cache has synced, or, for a live inventory, the API server answers its
+/// version. Otherwise 503 with the error object naming whatever is missing.
 pub async fn ready(State(state): State<AppState>) -> Response {
     let late = format!("no answer within {}", humantime::format_duration(PROBE_TIMEOUT));
     let prometheus = async {
@@ -47,6 +77,11 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     let kubernetes = async {
         let inventory = state.engine().inventory()?;
         let url = inventory.shown_url().to_string();
+        if let Some(cache) = inventory.cache() {
+            let missing = cache.unsynced();
+            return (!missing.is_empty())
+                .then(|| format!("{} at {url}: caches not synced yet: {}", k8s::BACKEND, missing.join(", ")));
+        }
         match tokio::time::timeout(PROBE_TIMEOUT, inventory.client().apiserver_version()).await {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(BackendError { backend: k8s::BACKEND, url, cause: e.to_string() }.to_string()),
@@ -64,7 +99,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 
 /// Prometheus text format: request counts and what reached Prometheus.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.telemetry().render(state.metrics().stats());
+    let body = state.telemetry().render(state.metrics().stats(), state.responses().stats());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 

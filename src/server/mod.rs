@@ -1,5 +1,6 @@
 //! `lviz serve`: the Linkerd Viz metrics API over HTTP (`metrics-api.openapi.yml`). The same
-//! `Engine` the CLI embeds, behind axum: this module only wires routes, limits and shutdown.
+//! `Engine` the CLI embeds (reading Kubernetes through watch-backed caches), behind axum and a
+//! short-lived response cache: this module only wires routes, limits, caching and shutdown.
 //!
 //! Status policy (docs/serve.md): 200 answer; 400 the engine's error object (invalid request)
 //! or malformed JSON; 413 body over [`BODY_LIMIT`]; 415 not JSON; 422 wrong field types; 404
@@ -7,10 +8,12 @@
 //! 503 `/ready` while a backend is down; 504 the handler timeout passed; 500 a bug (panic).
 //! Every error body is `{"error":{"error":"…"}}`.
 
+mod cache;
 mod errors;
 mod handlers;
 mod telemetry;
 
+pub use cache::{Answer, ResponseCache, ResponseCacheStats};
 pub use errors::ApiError;
 
 use std::net::SocketAddr;
@@ -40,7 +43,7 @@ pub struct ServeOptions {
     pub access_log: bool,
     /// Queries outstanding towards Prometheus at once.
     pub max_concurrent_queries: usize,
-    /// Result cache TTL; `None` is off.
+    /// Response cache TTL (`--cache-ttl`); `None` is off.
     pub cache_ttl: Option<Duration>,
     /// Longest a request may take before it is answered 504.
     pub handler_timeout: Duration,
@@ -49,13 +52,14 @@ pub struct ServeOptions {
 struct Inner {
     engine: Engine,
     metrics: Arc<Coalescing>,
+    responses: ResponseCache,
     telemetry: Telemetry,
     access_log: bool,
     handler_timeout: Duration,
 }
 
 /// What every handler shares: the engine, the coalescing layer under it (for `/ready` and the
-/// query counters) and the request counters.
+/// query counters), the response cache and the request counters.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -68,6 +72,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 engine,
                 metrics,
+                responses: ResponseCache::new(options.cache_ttl),
                 telemetry: Telemetry::default(),
                 access_log: options.access_log,
                 handler_timeout: options.handler_timeout,
@@ -80,6 +85,9 @@ impl AppState {
     }
     fn metrics(&self) -> &Coalescing {
         &self.inner.metrics
+    }
+    fn responses(&self) -> &ResponseCache {
+        &self.inner.responses
     }
     fn telemetry(&self) -> &Telemetry {
         &self.inner.telemetry

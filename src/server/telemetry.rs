@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::cache::ResponseCacheStats;
 use super::errors::ApiError;
 use crate::engine::coalesce::CoalesceStats;
 
@@ -31,7 +32,7 @@ impl Telemetry {
     }
 
     /// The Prometheus text exposition of every counter.
-    pub fn render(&self, queries: CoalesceStats) -> String {
+    pub fn render(&self, queries: CoalesceStats, responses: ResponseCacheStats) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         out.push_str("# HELP lviz_http_requests_total HTTP requests answered, by route and status.\n");
@@ -48,10 +49,19 @@ impl Telemetry {
             ),
             ("lviz_prometheus_query_cache_hits_total", "Queries answered from the result cache.", queries.cache_hits),
             ("lviz_prometheus_query_failures_total", "Queries sent to Prometheus that failed.", queries.failed),
+            ("lviz_response_cache_hits_total", "API requests answered from the response cache.", responses.hits),
+            (
+                "lviz_response_cache_joined_total",
+                "API requests that waited for an identical request being answered.",
+                responses.joined,
+            ),
+            ("lviz_response_cache_misses_total", "API requests computed (response cache on).", responses.misses),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
         }
+        let (name, value) = ("lviz_response_cache_entries", responses.entries);
+        let _ = writeln!(out, "# HELP {name} Answers held by the response cache.\n# TYPE {name} gauge\n{name} {value}");
         out
     }
 }

@@ -102,6 +102,8 @@ pub fn lviz_raw(args: &[&str], envs: &[(&str, &str)]) -> Run {
         .env_remove("LVIZ_PROMETHEUS_URL")
         .env_remove("LVIZ_API_ADDR")
         .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
         .env("HOME", e.home.path());
     for (k, v) in envs {
         cmd.env(k, v);

@@ -2,7 +2,7 @@
 
 use super::assert_golden;
 use crate::api::GatewayRow;
-use crate::render::{OutputFormat, Rendered, render_gateways};
+use crate::render::{GatewaysView, OutputFormat, Rendered, render_gateways};
 
 fn rows() -> Vec<GatewayRow> {
     vec![
@@ -27,21 +27,21 @@ fn rows() -> Vec<GatewayRow> {
 
 #[test]
 fn table_is_sorted_and_every_cell_has_two_trailing_spaces() {
-    let r = render_gateways(&rows(), OutputFormat::Table);
+    let r = render_gateways(&rows(), &GatewaysView { output: OutputFormat::Table, ..Default::default() });
     assert_eq!(r.stderr, "");
     assert_golden!("gateways_table.golden", r.stdout);
 }
 
 #[test]
 fn json_nulls_latencies_of_dead_gateways() {
-    let r = render_gateways(&rows(), OutputFormat::Json);
+    let r = render_gateways(&rows(), &GatewaysView { output: OutputFormat::Json, ..Default::default() });
     assert_eq!(r.stderr, "");
     assert_golden!("gateways.json.golden", r.stdout);
 }
 
 #[test]
 fn no_gateways() {
-    let r = render_gateways(&[], OutputFormat::Table);
+    let r = render_gateways(&[], &GatewaysView { output: OutputFormat::Table, ..Default::default() });
     assert_eq!(r, Rendered { stdout: String::new(), stderr: "No gateways found.\n".into() });
-    assert_eq!(render_gateways(&[], OutputFormat::Json).stdout, "[]\n");
+    assert_eq!(render_gateways(&[], &GatewaysView { output: OutputFormat::Json, ..Default::default() }).stdout, "[]\n");
 }

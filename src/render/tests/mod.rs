@@ -3,6 +3,7 @@
 
 mod edges;
 mod gateways;
+mod options;
 mod routes;
 mod stat;
 

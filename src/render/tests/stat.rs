@@ -51,7 +51,7 @@ fn derived_rows() -> Vec<StatRow> {
 }
 
 fn view(output: OutputFormat, all_namespaces: bool) -> StatView {
-    StatView { output, all_namespaces, unmeshed: false, from_set: false }
+    StatView { output, all_namespaces, ..Default::default() }
 }
 
 fn stdout_only(r: Rendered) -> String {

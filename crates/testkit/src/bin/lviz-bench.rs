@@ -30,7 +30,7 @@ use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer};
 use lviz_testkit::{EVAL_TIME, Mesh};
 
 const USAGE: &str = "usage: lviz-bench [--namespaces N] [--deployments N] [--pods N] [--minutes N] [--runs N] \
-[--lviz PATH] [--only SUBSTRING]";
+[--lviz PATH] [--only SUBSTRING,…]";
 
 struct BenchArgs {
     namespaces: usize,
@@ -202,7 +202,8 @@ impl Ctx {
             None => Command::new(&self.lviz),
         };
         let at = EVAL_TIME.to_string();
-        cmd.args(["--prometheus-url", prometheus_url, "--at", &at, "--kubeconfig"])
+        // `stat all -A` at scale queues dozens of slow queries: allow them more than 30 s.
+        cmd.args(["--prometheus-url", prometheus_url, "--at", &at, "--request-timeout", "600s", "--kubeconfig"])
             .arg(&self.kubeconfig)
             .args(args)
             .env_remove("KUBECONFIG")
@@ -328,7 +329,7 @@ async fn bench(a: BenchArgs) -> Result<()> {
     let cases: Vec<Case> =
         ["stat deploy -A", "stat po -A", "stat all -A", "routes deploy/app-01 -n scale-000", "edges po -A"]
             .iter()
-            .filter(|c| a.only.as_ref().is_none_or(|o| c.contains(o.as_str())))
+            .filter(|c| a.only.as_ref().is_none_or(|o| o.split(',').any(|o| c.contains(o))))
             .map(|c| Case { name: c.to_string(), args: c.split(' ').map(str::to_string).collect() })
             .collect();
 
