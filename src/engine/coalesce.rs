@@ -66,16 +66,33 @@ enum EvalTime {
     NowBucket(u64),
 }
 
+/// What is asked of the backend about a query text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Ask {
+    /// The instant vector itself ([`Metrics::query`]).
+    Vector,
+    /// Quantiles of a bucket-rate query ([`Metrics::query_quantiles`]), by the bits of each q.
+    Quantiles(Vec<u64>),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     query: String,
+    ask: Ask,
     at: EvalTime,
 }
 
-type Answer = Result<Arc<Vec<Sample>>, BackendError>;
+/// A backend's answer to an [`Ask`], shared by every caller of a flight and by the cache.
+#[derive(Debug, Clone)]
+enum Value {
+    Vector(Arc<Vec<Sample>>),
+    Quantiles(Arc<Vec<Vec<Sample>>>),
+}
+
+type Answer = Result<Value, BackendError>;
 type Flight = Shared<BoxFuture<'static, Answer>>;
 /// A cached answer and when it was stored.
-type Cached = (Instant, Arc<Vec<Sample>>);
+type Cached = (Instant, Value);
 
 #[derive(Default)]
 struct Counters {
@@ -106,11 +123,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn flight_key(query: &str, at: Option<f64>) -> Key {
-    Key { query: query.to_string(), at: at.map_or(EvalTime::Now, |t| EvalTime::At(t.to_bits())) }
+fn flight_key(query: &str, ask: &Ask, at: Option<f64>) -> Key {
+    Key { query: query.to_string(), ask: ask.clone(), at: at.map_or(EvalTime::Now, |t| EvalTime::At(t.to_bits())) }
 }
 
-fn cache_key(query: &str, at: Option<f64>) -> Key {
+fn cache_key(query: &str, ask: &Ask, at: Option<f64>) -> Key {
     let at = match at {
         Some(t) => EvalTime::At(t.to_bits()),
         None => {
@@ -118,7 +135,7 @@ fn cache_key(query: &str, at: Option<f64>) -> Key {
             EvalTime::NowBucket(now / NOW_BUCKET_SECS)
         }
     };
-    Key { query: query.to_string(), at }
+    Key { query: query.to_string(), ask: ask.clone(), at }
 }
 
 impl Coalescing {
@@ -149,11 +166,11 @@ impl Coalescing {
         self.state.inner.query(PROBE_QUERY, None).await.map(|_| ())
     }
 
-    fn cached(&self, key: &Key) -> Option<Arc<Vec<Sample>>> {
+    fn cached(&self, key: &Key) -> Option<Value> {
         let ttl = self.state.cache_ttl?;
         let cache = lock(&self.state.cache);
-        let (stored, samples) = cache.get(key)?;
-        (stored.elapsed() < ttl).then(|| Arc::clone(samples))
+        let (stored, value) = cache.get(key)?;
+        (stored.elapsed() < ttl).then(|| value.clone())
     }
 
     /// The flight for `key`, and whether this caller started it.
@@ -169,10 +186,10 @@ impl Coalescing {
                 // The semaphore is never closed; should it be, the query goes out unbounded.
                 let _permit = state.permits.acquire().await.ok();
                 state.counters.sent.fetch_add(1, Ordering::Relaxed);
-                state.inner.query(&flight_key.query, at).await.map(Arc::new)
+                state.ask(&flight_key, at).await
             };
             match &answer {
-                Ok(samples) => state.remember(cache_key, samples),
+                Ok(value) => state.remember(cache_key, value),
                 Err(_) => {
                     state.counters.failed.fetch_add(1, Ordering::Relaxed);
                 }
@@ -188,7 +205,18 @@ impl Coalescing {
 }
 
 impl State {
-    fn remember(&self, key: Key, samples: &Arc<Vec<Sample>>) {
+    /// Sends `key`'s question to the wrapped backend.
+    async fn ask(&self, key: &Key, at: Option<f64>) -> Answer {
+        match &key.ask {
+            Ask::Vector => self.inner.query(&key.query, at).await.map(|v| Value::Vector(Arc::new(v))),
+            Ask::Quantiles(bits) => {
+                let qs: Vec<f64> = bits.iter().map(|b| f64::from_bits(*b)).collect();
+                self.inner.query_quantiles(&key.query, &qs, at).await.map(|v| Value::Quantiles(Arc::new(v)))
+            }
+        }
+    }
+
+    fn remember(&self, key: Key, value: &Value) {
         let Some(ttl) = self.cache_ttl else { return };
         let mut cache = lock(&self.cache);
         if cache.len() >= CACHE_CAPACITY {
@@ -197,29 +225,65 @@ impl State {
                 cache.clear();
             }
         }
-        cache.insert(key, (Instant::now(), Arc::clone(samples)));
+        cache.insert(key, (Instant::now(), value.clone()));
+    }
+}
+
+impl Coalescing {
+    /// The answer to `ask` about `query`: from the cache, from a flight already on its way, or
+    /// from a new flight.
+    async fn fetch(&self, query: &str, ask: Ask, at: Option<f64>) -> Answer {
+        let cache_key = cache_key(query, &ask, at);
+        if let Some(value) = self.cached(&cache_key) {
+            self.state.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(value);
+        }
+        let (flight, started) = self.join_or_start(flight_key(query, &ask, at), cache_key, at);
+        if started {
+            // Run the flight on its own so it finishes (and frees its permit and its map
+            // entry) even if every caller gives up, e.g. on a request timeout.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(flight.clone());
+            }
+        } else {
+            self.state.counters.coalesced.fetch_add(1, Ordering::Relaxed);
+        }
+        flight.await
+    }
+}
+
+/// Keys carry the [`Ask`], so a flight or cache entry always holds the matching [`Value`]; a
+/// mismatch would be a bug here, reported as a failure rather than a panic.
+fn mismatch(query: &str) -> BackendError {
+    BackendError {
+        backend: "Prometheus",
+        url: String::new(),
+        cause: format!("internal: wrong answer kind for {query:?}"),
     }
 }
 
 impl Metrics for Coalescing {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
         Box::pin(async move {
-            let cache_key = cache_key(query, at);
-            if let Some(samples) = self.cached(&cache_key) {
-                self.state.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(samples.as_ref().clone());
+            match self.fetch(query, Ask::Vector, at).await? {
+                Value::Vector(samples) => Ok(samples.as_ref().clone()),
+                Value::Quantiles(_) => Err(mismatch(query)),
             }
-            let (flight, started) = self.join_or_start(flight_key(query, at), cache_key, at);
-            if started {
-                // Run the flight on its own so it finishes (and frees its permit and its map
-                // entry) even if every caller gives up, e.g. on a request timeout.
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                    runtime.spawn(flight.clone());
-                }
-            } else {
-                self.state.counters.coalesced.fetch_add(1, Ordering::Relaxed);
+        })
+    }
+
+    fn query_quantiles<'a>(
+        &'a self,
+        bucket_query: &'a str,
+        quantiles: &'a [f64],
+        at: Option<f64>,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
+        Box::pin(async move {
+            let ask = Ask::Quantiles(quantiles.iter().map(|q| q.to_bits()).collect());
+            match self.fetch(bucket_query, ask, at).await? {
+                Value::Quantiles(vectors) => Ok(vectors.as_ref().clone()),
+                Value::Vector(_) => Err(mismatch(bucket_query)),
             }
-            flight.await.map(|samples| samples.as_ref().clone())
         })
     }
 
@@ -360,6 +424,23 @@ mod tests {
         let answer = tokio::time::timeout(Duration::from_secs(5), c.query("other", None)).await;
         assert!(answer.is_ok_and(|a| a.is_ok()));
         assert!(lock(&c.state.in_flight).is_empty());
+    }
+
+    #[tokio::test]
+    async fn quantile_queries_are_coalesced_and_cached_apart_from_vectors() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 4, cache_ttl: Some(Duration::from_secs(60)) });
+        let qs = [0.5, 0.99];
+        let answers = futures::future::join_all((0..5).map(|_| c.query_quantiles("b", &qs, Some(7.0)))).await;
+        assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|v| v.len() == 2)), "{answers:?}");
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(c.stats(), CoalesceStats { sent: 1, coalesced: 4, cache_hits: 0, failed: 0 });
+        // Cached; but the vector of the same text, or other quantiles, are other questions.
+        assert!(c.query_quantiles("b", &qs, Some(7.0)).await.is_ok());
+        assert!(c.query("b", Some(7.0)).await.is_ok_and(|v| v.len() == 1));
+        assert!(c.query_quantiles("b", &[0.5], Some(7.0)).await.is_ok_and(|v| v.len() == 1));
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(c.stats().cache_hits, 1);
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::promql::{Matcher, QUANTILES, Selector};
 use super::samples::round_sample;
-use super::{Engine, EngineError, QueryPlan, Results, quantile};
+use super::{Engine, EngineError, QueryPlan, Results};
 use crate::api::validate::{GatewaysSpec, gateways_request};
 use crate::api::{GatewayRow, GatewaysOk, GatewaysRequest, GatewaysResponse, GatewaysTable, ResponseError};
 
@@ -113,14 +113,14 @@ impl Engine {
         let queries = plan(&spec);
         let query_plan = self.settings().query_plan;
         let texts: BTreeSet<String> = queries.texts(query_plan).cloned().collect();
-        let (results, paired) = futures::join!(self.run_queries(texts, spec.at), async {
+        let latency = [(&queries.latency_buckets, &queries.latency)];
+        let (results, paired) = futures::join!(self.run_plan(texts, &latency, spec.at), async {
             match self.inventory() {
                 Some(kube) => kube.mirrored_service_counts().await.map(Some),
                 None => Ok(None),
             }
         });
-        let mut results = results?;
-        quantile::answer_latency_queries(&mut results, &queries.latency_buckets, &queries.latency);
+        let results = results?;
         let paired = paired?;
         let rows = assemble(&queries, &results, paired.as_ref());
         Ok(GatewaysResponse { ok: Some(GatewaysOk { gateways_table: GatewaysTable { rows } }), error: None })

@@ -11,7 +11,7 @@ pub mod routes;
 pub mod samples;
 pub mod stat;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +23,21 @@ use crate::prom::{BackendError, PromClient, Sample};
 /// Anything that answers instant PromQL queries: Prometheus itself, or a stand-in in tests.
 pub trait Metrics: Send + Sync {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>>;
+    /// `histogram_quantile(q, <bucket_query>)` for each of `quantiles`, computed in lviz from
+    /// one answer to `bucket_query` (`sum(irate(…_bucket…)) by (le, …)`): one vector per
+    /// quantile, one sample per histogram. Backends that can decode the bucket vector as it
+    /// arrives override this so the (large) vector is never held whole.
+    fn query_quantiles<'a>(
+        &'a self,
+        bucket_query: &'a str,
+        quantiles: &'a [f64],
+        at: Option<f64>,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
+        Box::pin(async move {
+            let samples = self.query(bucket_query, at).await?;
+            Ok(quantile::histogram_quantiles(&samples, quantiles))
+        })
+    }
     /// `global.scrape_interval`, when the backend exposes its configuration.
     fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>>;
 }
@@ -30,6 +45,14 @@ pub trait Metrics: Send + Sync {
 impl Metrics for PromClient {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
         Box::pin(PromClient::query(self, query, at))
+    }
+    fn query_quantiles<'a>(
+        &'a self,
+        bucket_query: &'a str,
+        quantiles: &'a [f64],
+        at: Option<f64>,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
+        Box::pin(async move { Ok(self.query_buckets(bucket_query, at).await?.quantiles(quantiles)) })
     }
     fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
         Box::pin(PromClient::scrape_interval(self))
@@ -134,6 +157,40 @@ impl Engine {
         }))
         .await?;
         Ok(answers.into_iter().collect())
+    }
+
+    /// Like [`Engine::run_queries`], but each bucket-rate query of `latency` that is among
+    /// `queries` is answered by the backend's [`Metrics::query_quantiles`]: `results` then holds
+    /// the three `histogram_quantile` texts it stands for (p50, p95, p99), as if Linkerd's plan
+    /// had sent them, and not the bucket vector itself. Under Linkerd's plan the bucket queries
+    /// are not among `queries` and this is `run_queries`.
+    pub async fn run_plan(
+        &self,
+        mut queries: BTreeSet<String>,
+        latency: &[(&String, &[String; 3])],
+        at: Option<f64>,
+    ) -> Result<Results, BackendError> {
+        let mut wanted: BTreeMap<&String, &[String; 3]> = BTreeMap::new();
+        for (buckets, texts) in latency {
+            if queries.remove(*buckets) {
+                wanted.insert(*buckets, *texts);
+            }
+        }
+        let metrics = self.metrics.as_ref();
+        let qs = quantile::latency_quantiles();
+        let qs = &qs;
+        let (mut results, answered) = futures::try_join!(
+            self.run_queries(queries, at),
+            try_join_all(wanted.into_iter().map(|(buckets, texts)| async move {
+                Ok::<_, BackendError>((texts, metrics.query_quantiles(buckets, qs, at).await?))
+            }))
+        )?;
+        for (texts, vectors) in answered {
+            for (text, vector) in texts.iter().zip(vectors) {
+                results.insert(text.clone(), vector);
+            }
+        }
+        Ok(results)
     }
 
     /// linkerd's `validateTimeWindow`: best effort, skipped when the config is unreadable.

@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::Results;
 use super::promql::QUANTILES;
 use crate::prom::Sample;
 
@@ -135,54 +134,86 @@ fn search(n: usize, found: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
+/// Bucket samples grouped into histograms by their labels other than `le` (and `__name__`),
+/// fed one sample at a time so a big vector never has to be held whole: the streaming decoder
+/// of the Prometheus client pushes each element as it reads it.
+#[derive(Debug, Default)]
+pub struct BucketGroups {
+    groups: HashMap<BTreeMap<String, String>, Vec<Bucket>>,
+}
+
+impl BucketGroups {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one bucket sample. `labels` must not hold `le` or `__name__` (see
+    /// [`group_labels`]); `le` is the bucket label's value, if the sample has one. Samples
+    /// whose `le` is missing or not a number are skipped, as Prometheus skips them.
+    pub fn push(&mut self, labels: BTreeMap<String, String>, le: Option<&str>, count: f64) {
+        let Some(upper_bound) = le.and_then(parse_bound) else {
+            return;
+        };
+        let bucket = Bucket { upper_bound, count };
+        match self.groups.get_mut(&labels) {
+            Some(buckets) => buckets.push(bucket),
+            None => {
+                self.groups.insert(labels, vec![bucket]);
+            }
+        }
+    }
+
+    /// How many histograms (groups) have been seen.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// One output vector per entry of `qs`, each with one sample per group.
+    pub fn quantiles(self, qs: &[f64]) -> Vec<Vec<Sample>> {
+        let mut out: Vec<Vec<Sample>> = qs.iter().map(|_| Vec::with_capacity(self.groups.len())).collect();
+        for (labels, buckets) in self.groups {
+            let histogram = Histogram::new(buckets);
+            for (vector, q) in out.iter_mut().zip(qs) {
+                vector.push(Sample { labels: labels.clone(), value: histogram.quantile(*q) });
+            }
+        }
+        out
+    }
+}
+
+/// Splits a bucket sample's labels into the group's labels and its `le` value: removes `le`
+/// and `__name__` (which `histogram_quantile` drops) in place.
+pub fn group_labels(labels: &mut BTreeMap<String, String>) -> Option<String> {
+    labels.remove("__name__");
+    labels.remove(BUCKET_LABEL)
+}
+
 /// `histogram_quantile` over an instant vector of buckets: samples are grouped by their labels
 /// other than `le` (and `__name__`), samples whose `le` is not a number are skipped, and one
 /// output vector per entry of `qs` is returned, each with one sample per group.
 pub fn histogram_quantiles(samples: &[Sample], qs: &[f64]) -> Vec<Vec<Sample>> {
-    // Borrowed keys: grouping 78,000 bucket samples must not clone 78,000 label maps.
-    let mut groups: HashMap<Vec<(&str, &str)>, Vec<Bucket>> = HashMap::new();
+    let mut groups = BucketGroups::new();
     for s in samples {
-        let Some(upper_bound) = s.labels.get(BUCKET_LABEL).and_then(|le| parse_bound(le)) else {
-            continue;
-        };
-        let key: Vec<(&str, &str)> = s
-            .labels
-            .iter()
-            .filter(|(k, _)| *k != BUCKET_LABEL && *k != "__name__")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        groups.entry(key).or_default().push(Bucket { upper_bound, count: s.value });
+        let mut labels = s.labels.clone();
+        let le = group_labels(&mut labels);
+        groups.push(labels, le.as_deref(), s.value);
     }
-    let mut out: Vec<Vec<Sample>> = qs.iter().map(|_| Vec::with_capacity(groups.len())).collect();
-    for (key, buckets) in groups {
-        let histogram = Histogram::new(buckets);
-        let labels: BTreeMap<String, String> = key.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        for (vector, q) in out.iter_mut().zip(qs) {
-            vector.push(Sample { labels: labels.clone(), value: histogram.quantile(*q) });
-        }
-    }
-    out
+    groups.quantiles(qs)
+}
+
+/// The `q` values of Linkerd's three latency queries (p50, p95, p99).
+pub fn latency_quantiles() -> [f64; 3] {
+    QUANTILES.map(|(_, q)| q)
 }
 
 /// An `le` value as Go's `strconv.ParseFloat` reads the ones Prometheus stores (`"0.5"`,
 /// `"50000"`, `"+Inf"`, `"1e+06"`).
 fn parse_bound(le: &str) -> Option<f64> {
     le.parse().ok()
-}
-
-/// Answers the three `histogram_quantile` queries of Linkerd's plan from the result of the
-/// bucket-rate query they wrap, as if they had been sent: afterwards `results` holds an entry
-/// for each of `latency` (p50, p95, p99), so rows are assembled the same way for both plans.
-/// Without a bucket result (the query was not sent) nothing changes.
-pub fn answer_latency_queries(results: &mut Results, buckets: &str, latency: &[String; 3]) {
-    let Some(samples) = results.get(buckets) else {
-        return;
-    };
-    let qs = QUANTILES.map(|(_, q)| q);
-    let vectors = histogram_quantiles(samples, &qs);
-    for (query, vector) in latency.iter().zip(vectors) {
-        results.insert(query.clone(), vector);
-    }
 }
 
 #[cfg(test)]
@@ -315,26 +346,32 @@ mod tests {
     }
 
     #[test]
-    fn answers_the_linkerd_queries() {
-        let latency = ["p50".to_string(), "p95".to_string(), "p99".to_string()];
-        let mut results = Results::new();
-        results.insert(
-            "buckets".into(),
-            vec![
-                sample(&[("le", "10"), ("deployment", "web")], 9.0),
-                sample(&[("le", "+Inf"), ("deployment", "web")], 10.0),
-            ],
-        );
-        answer_latency_queries(&mut results, "buckets", &latency);
-        assert_eq!(results["p50"][0].value, 10.0 * (5.0 / 9.0));
-        // Rank 9.5 is past the last finite bucket (9).
-        assert_eq!(results["p95"][0].value, 10.0);
-        assert_eq!(results["p99"][0].value, 10.0);
-        assert_eq!(results["p50"][0].label("deployment"), "web");
+    fn bucket_groups_accumulate_one_sample_at_a_time() {
+        let labels = |pod: &str| -> BTreeMap<String, String> { [("pod".to_string(), pod.to_string())].into() };
+        let mut groups = BucketGroups::new();
+        assert!(groups.is_empty());
+        groups.push(labels("a"), Some("+Inf"), 4.0);
+        groups.push(labels("b"), Some("1"), 1.0);
+        groups.push(labels("a"), Some("2"), 2.0);
+        groups.push(labels("a"), None, 100.0);
+        groups.push(labels("c"), Some("x"), 100.0);
+        assert_eq!(groups.len(), 2);
+        let out = groups.quantiles(&[0.25, 0.5, 2.0]);
+        let a: Vec<f64> =
+            out.iter().map(|v| v.iter().find(|s| s.label("pod") == "a").map_or(-1.0, |s| s.value)).collect();
+        assert_eq!(a, [1.0, 2.0, INF]);
+        // `b` has no +Inf bucket.
+        assert!(out[0].iter().find(|s| s.label("pod") == "b").is_some_and(|s| s.value.is_nan()));
+    }
 
-        // Not sent (e.g. the Linkerd plan): untouched.
-        let mut results = Results::new();
-        answer_latency_queries(&mut results, "buckets", &latency);
-        assert!(results.is_empty());
+    #[test]
+    fn group_labels_takes_out_le_and_name() {
+        let mut labels: BTreeMap<String, String> = [("__name__", "x"), ("le", "0.5"), ("pod", "a")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(group_labels(&mut labels).as_deref(), Some("0.5"));
+        assert_eq!(labels.keys().collect::<Vec<_>>(), ["pod"]);
+        assert_eq!(group_labels(&mut labels), None);
     }
 }

@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 
 use super::promql::{self, Matcher, QUANTILES, Selector};
 use super::samples::round_sample;
-use super::{Engine, EngineError, QueryPlan, Results, quantile};
+use super::{Engine, EngineError, QueryPlan, Results};
 use crate::api::validate::{RoutesSpec, routes_request};
 use crate::api::{
     BasicStats, ResourceKind, ResponseError, RouteRow, RouteTable, Target, TopRoutesOk, TopRoutesRequest,
@@ -47,10 +47,9 @@ impl RouteQueries {
         std::iter::once(&self.requests).chain(self.actual.iter()).chain(latency)
     }
 
-    /// Under the lviz plan, computes the latency answers from the bucket rates (a no-op when the
-    /// bucket query was not sent).
-    pub fn answer_latency(&self, results: &mut Results) {
-        quantile::answer_latency_queries(results, &self.latency_buckets, &self.latency);
+    /// The bucket-rate query and the three quantile texts it answers, for [`Engine::run_plan`].
+    pub fn latency_set(&self) -> (&String, &[String; 3]) {
+        (&self.latency_buckets, &self.latency)
     }
 }
 
@@ -311,10 +310,8 @@ impl Engine {
             plans.push((resource, table_profiles, plan));
         }
         // Tables with the same label set share their queries: they are sent once.
-        let mut results = self.run_queries(queries, spec.at).await?;
-        for (_, _, plan) in &plans {
-            plan.answer_latency(&mut results);
-        }
+        let latency: Vec<_> = plans.iter().map(|(_, _, plan)| plan.latency_set()).collect();
+        let results = self.run_plan(queries, &latency, spec.at).await?;
         let mut routes: Vec<RouteTable> = plans
             .into_iter()
             .map(|(resource, profiles, plan)| assemble_table(resource, &profiles, &plan, &results, &spec.window.raw))
@@ -343,15 +340,15 @@ impl Engine {
         }
         let extra = (t.kind != ResourceKind::Service).then(|| t.kind.prom_label());
         let queries = plan_table_grouped(spec, t, &fqdns, extra);
+        let latency = [queries.latency_set()];
         let (window_check, results) = futures::join!(
             self.check_window(&spec.window),
-            self.run_queries(queries.texts(self.settings().query_plan).cloned().collect(), spec.at)
+            self.run_plan(queries.texts(self.settings().query_plan).cloned().collect(), &latency, spec.at)
         );
         if let Err(message) = window_check {
             return Ok(error_response(message));
         }
-        let mut results = results?;
-        queries.answer_latency(&mut results);
+        let results = results?;
         let object_of = |s: &crate::prom::Sample| match extra {
             Some(label) => s.label(label).to_string(),
             None => strip_port(s.label("dst")).split('.').next().unwrap_or_default().to_string(),

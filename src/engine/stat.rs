@@ -6,7 +6,7 @@ use futures::future::try_join_all;
 
 use super::promql::{self, Matcher, Selector, StatQueries};
 use super::samples::{Key, count_by_classification, value_by_key};
-use super::{Engine, EngineError, EngineSettings, QueryPlan, Results, quantile};
+use super::{Engine, EngineError, EngineSettings, QueryPlan, Results};
 use crate::api::resource::STAT_ALL_KINDS;
 use crate::api::validate::{Direction, StatSpec, stat_request};
 use crate::api::{
@@ -224,20 +224,16 @@ impl Engine {
         if self.inventory().is_none() && !spec.label_selector.is_empty() {
             return Ok(error_response(NEEDS_KUBE_SELECTOR.to_string()));
         }
+        let latency: Vec<_> = plans.iter().map(|p| (&p.queries.latency_buckets, &p.queries.latency)).collect();
         let (results, inventory, window_check) =
-            futures::join!(self.run_queries(queries, spec.at), self.stat_inventory(&spec, &kinds), async {
+            futures::join!(self.run_plan(queries, &latency, spec.at), self.stat_inventory(&spec, &kinds), async {
                 if spec.skip_stats { Ok(()) } else { self.check_window(&spec.window).await }
             });
         if let Err(message) = window_check {
             return Ok(error_response(message));
         }
         let inventory = inventory?;
-        let mut results = results?;
-        if query_plan == QueryPlan::Lviz {
-            for p in &plans {
-                quantile::answer_latency_queries(&mut results, &p.queries.latency_buckets, &p.queries.latency);
-            }
-        }
+        let results = results?;
         let stat_tables =
             plans.iter().map(|p| assemble_kind(p, &spec, &results, inventory.as_ref(), self.settings())).collect();
         Ok(StatSummaryResponse { ok: Some(StatSummaryOk { stat_tables }), error: None })

@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
 use super::http_config::{Auth, HttpAccess};
 use super::{BackendError, Sample, redact_url};
+use crate::engine::quantile::{BucketGroups, group_labels};
 
 const BACKEND: &str = "Prometheus";
 
@@ -63,10 +65,10 @@ struct HttpTransport {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     status: String,
-    #[serde(default)]
-    data: Option<Data>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
     #[serde(default, rename = "errorType")]
     error_type: String,
     #[serde(default)]
@@ -74,12 +76,13 @@ struct Envelope {
 }
 
 #[derive(Deserialize)]
-struct Data {
+struct Data<'a> {
     #[serde(rename = "resultType")]
     result_type: String,
-    /// Kept raw and decoded straight into samples: a `Value` tree of a big vector costs many
-    /// times the size of the JSON.
-    result: Box<serde_json::value::RawValue>,
+    /// Kept raw (borrowed from the body, not copied) and decoded straight into samples, or
+    /// into histograms: a `Value` tree of a big vector costs many times the size of the JSON.
+    #[serde(borrow)]
+    result: &'a serde_json::value::RawValue,
 }
 
 #[derive(Deserialize)]
@@ -191,7 +194,13 @@ impl Transport for HttpTransport {
             let describe = |e: reqwest::Error| describe_reqwest(&e, self.timeout);
             let response = request.send().await.map_err(describe)?;
             let status = response.status().as_u16();
-            let body = response.text().await.map_err(describe)?;
+            // Not `text()`: it decodes into a second copy of a body that can be megabytes of
+            // JSON. Prometheus answers UTF-8; the buffer becomes the String in place.
+            let bytes = response.bytes().await.map_err(describe)?;
+            let body = match String::from_utf8(Vec::from(bytes)) {
+                Ok(body) => body,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
             Ok(RawResponse { status, body })
         })
     }
@@ -236,16 +245,9 @@ impl PromClient {
 
     /// An instant query; `at` is Unix seconds (None = Prometheus's now).
     pub async fn query(&self, query: &str, at: Option<f64>) -> Result<Vec<Sample>, BackendError> {
-        let mut form = vec![("query", query.to_string())];
-        if let Some(at) = at {
-            form.push(("time", format_time(at)));
-        }
-        let body = self.send("api/v1/query", Some(form)).await?;
-        let data = self.decode(&body, query)?;
-        if data.result_type != "vector" {
-            return Err(self.error(format!("query {query:?} returned a {}, not a vector", data.result_type)));
-        }
-        let raw: Vec<RawSample> = serde_json::from_str(data.result.get())
+        let body = self.send_query(query, at).await?;
+        let result = self.vector(&body, query)?;
+        let raw: Vec<RawSample> = serde_json::from_str(result.get())
             .map_err(|e| self.error(format!("malformed vector for query {query:?}: {e}")))?;
         raw.into_iter()
             .map(|s| {
@@ -254,6 +256,32 @@ impl PromClient {
                 Ok(Sample { labels: s.metric, value })
             })
             .collect()
+    }
+
+    /// An instant query of histogram buckets (`sum(irate(…_bucket…)) by (le, …)`), grouped into
+    /// histograms while the answer's vector is decoded, one element at a time: a vector of
+    /// 78,000 buckets is never held as 78,000 samples.
+    pub async fn query_buckets(&self, query: &str, at: Option<f64>) -> Result<BucketGroups, BackendError> {
+        let body = self.send_query(query, at).await?;
+        let result = self.vector(&body, query)?;
+        decode_buckets(result.get()).map_err(|e| self.error(format!("malformed vector for query {query:?}: {e}")))
+    }
+
+    async fn send_query(&self, query: &str, at: Option<f64>) -> Result<String, BackendError> {
+        let mut form = vec![("query", query.to_string())];
+        if let Some(at) = at {
+            form.push(("time", format_time(at)));
+        }
+        self.send("api/v1/query", Some(form)).await
+    }
+
+    /// The raw `result` of a successful answer that is an instant vector.
+    fn vector<'a>(&self, body: &'a str, query: &str) -> Result<&'a serde_json::value::RawValue, BackendError> {
+        let data = self.decode(body, query)?;
+        if data.result_type != "vector" {
+            return Err(self.error(format!("query {query:?} returned a {}, not a vector", data.result_type)));
+        }
+        Ok(data.result)
     }
 
     /// `global.scrape_interval` from `/api/v1/status/config`, if the server exposes it.
@@ -285,13 +313,53 @@ impl PromClient {
         Ok(body)
     }
 
-    fn decode(&self, body: &str, query: &str) -> Result<Data, BackendError> {
+    fn decode<'a>(&self, body: &'a str, query: &str) -> Result<Data<'a>, BackendError> {
         let env: Envelope = serde_json::from_str(body)
             .map_err(|_| self.error(format!("answer is not Prometheus JSON: {}", first_line(body))))?;
         if env.status != "success" {
             return Err(self.error(format!("query {query:?} failed ({}): {}", env.error_type, env.error)));
         }
         env.data.ok_or_else(|| self.error("answer has no data"))
+    }
+}
+
+/// Decodes an instant vector of histogram buckets (the JSON array of `result`) straight into
+/// [`BucketGroups`]: each element is read into a transient sample, its `le` taken out of its
+/// labels, and its count added to its group's histogram before the next element is read.
+fn decode_buckets(result: &str) -> Result<BucketGroups, serde_json::Error> {
+    let mut groups = BucketGroups::new();
+    let mut de = serde_json::Deserializer::from_str(result);
+    GroupBuckets(&mut groups).deserialize(&mut de)?;
+    de.end()?;
+    Ok(groups)
+}
+
+/// The seed that feeds the elements of a bucket vector to a [`BucketGroups`].
+struct GroupBuckets<'g>(&'g mut BucketGroups);
+
+impl<'de> DeserializeSeed<'de> for GroupBuckets<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupBuckets<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an instant vector (an array of samples)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(RawSample { mut metric, value: (_, value) }) = seq.next_element::<RawSample>()? {
+            let count =
+                parse_value(&value).ok_or_else(|| de::Error::custom(format!("malformed sample value {value:?}")))?;
+            let le = group_labels(&mut metric);
+            self.0.push(metric, le.as_deref(), count);
+        }
+        Ok(())
     }
 }
 
@@ -390,6 +458,125 @@ mod tests {
     fn formats_time() {
         assert_eq!(format_time(1767226800.0), "1767226800");
         assert_eq!(format_time(1767226800.37), "1767226800.370");
+    }
+
+    /// One fixed answer to every call.
+    struct Fixed(&'static str);
+
+    impl Transport for Fixed {
+        fn call<'a>(
+            &'a self,
+            _path: &'a str,
+            _form: Option<Vec<(&'static str, String)>>,
+        ) -> BoxFuture<'a, Result<RawResponse, String>> {
+            Box::pin(async move { Ok(RawResponse { status: 200, body: self.0.to_string() }) })
+        }
+    }
+
+    fn vector_body(result: &str) -> String {
+        format!(r#"{{"status":"success","data":{{"resultType":"vector","result":{result}}}}}"#)
+    }
+
+    fn by_pod(vector: &[Sample]) -> BTreeMap<String, f64> {
+        vector.iter().map(|s| (s.label("pod").to_string(), s.value)).collect()
+    }
+
+    #[test]
+    fn buckets_are_grouped_while_decoding() {
+        let result = r#"[
+            {"metric":{"le":"10","pod":"a","namespace":"n"},"value":[1,"9"]},
+            {"metric":{"pod":"b","le":"10","namespace":"n"},"value":[1,"4"]},
+            {"metric":{"le":"+Inf","namespace":"n","pod":"a"},"value":[1,"10"]},
+            {"metric":{"__name__":"x","le":"+Inf","namespace":"n","pod":"b"},"value":[1,"8"]}
+        ]"#;
+        let groups = decode_buckets(result).expect("decodes");
+        assert_eq!(groups.len(), 2);
+        let out = groups.quantiles(&[0.5, 0.99]);
+        assert_eq!(out.len(), 2);
+        let p50 = by_pod(&out[0]);
+        assert_eq!(p50["a"], 10.0 * (5.0 / 9.0));
+        assert_eq!(p50["b"], 10.0);
+        assert_eq!(by_pod(&out[1])["a"], 10.0);
+        // The group's labels, without `le` or `__name__`.
+        let labels: Vec<&str> = out[0][0].labels.keys().map(String::as_str).collect();
+        assert_eq!(labels, ["namespace", "pod"]);
+        // The same answer as decoding the vector whole and grouping it.
+        let samples = decode_samples(result);
+        let whole = crate::engine::quantile::histogram_quantiles(&samples, &[0.5, 0.99]);
+        for (streamed, whole) in out.iter().zip(&whole) {
+            assert_eq!(by_pod(streamed), by_pod(whole));
+        }
+    }
+
+    fn decode_samples(result: &str) -> Vec<Sample> {
+        let raw: Vec<RawSample> = serde_json::from_str(result).expect("vector");
+        raw.into_iter().map(|s| Sample { labels: s.metric, value: parse_value(&s.value.1).expect("value") }).collect()
+    }
+
+    #[test]
+    fn buckets_without_a_numeric_le_are_skipped() {
+        let result = r#"[
+            {"metric":{"pod":"a"},"value":[1,"3"]},
+            {"metric":{"pod":"b","le":"ten"},"value":[1,"3"]},
+            {"metric":{"pod":"c","le":"10"},"value":[1,"3"]},
+            {"metric":{"pod":"c","le":"+Inf"},"value":[1,"3"]}
+        ]"#;
+        let groups = decode_buckets(result).expect("decodes");
+        assert_eq!(groups.len(), 1);
+        assert_eq!(by_pod(&groups.quantiles(&[0.5])[0])["c"], 5.0);
+        assert!(decode_buckets("[]").expect("empty vector").is_empty());
+    }
+
+    #[test]
+    fn special_bucket_values_are_read() {
+        let result = r#"[
+            {"metric":{"pod":"nan","le":"10"},"value":[1,"NaN"]},
+            {"metric":{"pod":"nan","le":"+Inf"},"value":[1,"NaN"]},
+            {"metric":{"pod":"inf","le":"10"},"value":[1,"1"]},
+            {"metric":{"pod":"inf","le":"+Inf"},"value":[1,"+Inf"]}
+        ]"#;
+        let p50 = by_pod(&decode_buckets(result).expect("decodes").quantiles(&[0.5])[0]);
+        // NaN counts are read as NaN; Prometheus's rule then finds no bucket reaching the (NaN)
+        // rank and answers the largest finite bound.
+        assert_eq!(p50["nan"], 10.0);
+        // Rank +Inf is past every finite bucket: the largest finite bound.
+        assert_eq!(p50["inf"], 10.0);
+    }
+
+    #[test]
+    fn malformed_bucket_vectors_are_errors() {
+        for bad in [
+            r#"[{"metric":{"le":"1"},"value":[1,"x"]}]"#,
+            r#"[{"metric":{"le":1},"value":[1,"1"]}]"#,
+            r#"[{"metric":{"le":"1"}}]"#,
+            r#"[{"metric":{"le":"1"},"value":[1,"1"]}"#,
+            r#"[17]"#,
+            r#"{"le":"1"}"#,
+            r#"[] []"#,
+        ] {
+            assert!(decode_buckets(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn query_buckets_reports_malformed_answers_as_backend_errors() {
+        let body: &'static str =
+            Box::leak(vector_body(r#"[{"metric":{"le":"1"},"value":[1,"oops"]}]"#).into_boxed_str());
+        let client = PromClient::with_transport(Arc::new(Fixed(body)), "http://prom/".into());
+        let err = client.query_buckets("b", None).await.expect_err("malformed");
+        assert_eq!(err.url, "http://prom/");
+        assert!(err.cause.contains("malformed vector for query \"b\"") && err.cause.contains("\"oops\""), "{err}");
+
+        let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        let client = PromClient::with_transport(Arc::new(Fixed(matrix)), "http://prom/".into());
+        let err = client.query_buckets("b", None).await.expect_err("not a vector");
+        assert!(err.cause.contains("not a vector"), "{err}");
+
+        let good: &'static str =
+            Box::leak(vector_body(r#"[{"metric":{"le":"+Inf","pod":"a"},"value":[1,"2"]},{"metric":{"le":"4","pod":"a"},"value":[1,"2"]}]"#).into_boxed_str());
+        let client = PromClient::with_transport(Arc::new(Fixed(good)), "http://prom/".into());
+        let groups = client.query_buckets("b", Some(1.5)).await.expect("decodes");
+        assert_eq!(by_pod(&groups.quantiles(&[0.5])[0])["a"], 2.0);
     }
 
     #[test]
