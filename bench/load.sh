@@ -10,6 +10,9 @@
 #   CACHE_TTL=0s bench/load.sh         # the same with the response cache off
 #   DURATION=10s CONNECTIONS=20 bench/load.sh
 #   NOW=1 MODE=poll bench/load.sh      # poll "now" (no `at`): cached per 10 s bucket
+#   SCALE=100,10,3,3 MODE=poll bench/load.sh
+#                                      # the 1x scaled mesh (namespaces,deployments,pods,minutes):
+#                                      # `stat deploy -n scale-000` (10 rows) and `-A` (1,000 rows)
 #
 # In poll mode the cache is warmed with one request before wrk starts. Requests name the data's
 # end as `at` (the synthetic mesh lies in the past) unless NOW=1. Not a test: numbers depend on
@@ -23,8 +26,14 @@ CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
 CACHE_TTL=${CACHE_TTL:-}
 NOW=${NOW:-0}
+SCALE=${SCALE:-}
+STALE_FOR=${STALE_FOR:-}
 
 case "$MODE" in mix | poll) ;; *) echo "MODE must be mix or poll, not $MODE" >&2; exit 2 ;; esac
+if [ -n "$SCALE" ] && [ "$MODE" != poll ]; then
+  echo "SCALE needs MODE=poll (the mix names emojivoto's resources)" >&2
+  exit 2
+fi
 
 need() {
   command -v "$1" >/dev/null 2>&1 && return
@@ -52,7 +61,9 @@ trap cleanup EXIT
 
 # 1. The synthetic mesh: Prometheus and the fake Kubernetes API, as scripts/demo does.
 mkfifo "$dir/up"
-target/release/lviz-testkit up --dir "$dir" --ignore-stdin >"$dir/up" &
+scale_flag=()
+[ -n "$SCALE" ] && scale_flag=(--scale "$SCALE")
+target/release/lviz-testkit up --dir "$dir" --ignore-stdin "${scale_flag[@]}" >"$dir/up" &
 testkit_pid=$!
 exec 3<"$dir/up"
 while read -r line <&3; do
@@ -66,11 +77,13 @@ at_field=',"at":'"$at"
 # 2. The server on a free loopback port; its first stderr line names the address.
 ttl_flag=()
 [ -n "$CACHE_TTL" ] && ttl_flag=(--cache-ttl "$CACHE_TTL")
+[ -n "$STALE_FOR" ] && ttl_flag+=(--cache-stale-for "$STALE_FOR")
 target/release/lviz --prometheus-url "$LVIZ_PROMETHEUS_URL" --kubeconfig "$KUBECONFIG" \
   serve --addr 127.0.0.1:0 "${ttl_flag[@]}" 2>"$dir/serve.log" &
 serve_pid=$!
 url=""
-for _ in $(seq 200); do
+# The Kubernetes caches list every pod first: allow a minute at scale.
+for _ in $(seq 600); do
   url=$(sed -n 's/^lviz serve: listening on //p' "$dir/serve.log" | head -n1)
   [ -n "$url" ] && curl -fsS "$url/ready" >/dev/null 2>&1 && break
   sleep 0.1
@@ -105,18 +118,23 @@ EOF
       curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "${r#* }" "$url${r%% *}"
     done
   fi
-  local sent_before coalesced_before hits_before misses_before
+  local sent_before coalesced_before hits_before misses_before stale_before refreshes_before
   sent_before=$(metric lviz_prometheus_queries_total)
   coalesced_before=$(metric lviz_prometheus_queries_coalesced_total)
   hits_before=$(metric lviz_response_cache_hits_total)
   misses_before=$(metric lviz_response_cache_misses_total)
+  stale_before=$(metric lviz_response_cache_stale_total)
+  refreshes_before=$(metric lviz_response_cache_refreshes_total)
   echo "wrk: $name, $CONNECTIONS connections, $THREADS threads, $DURATION, cache TTL ${CACHE_TTL:-default}, against $url" >&2
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$dir/requests.lua" "$url" >"$dir/wrk.txt"
-  local sent coalesced hits misses requests rps p50 p99 non2xx socket secs
+  local sent coalesced hits misses stale refreshes requests rps p50 p99 non2xx socket secs bytes
   sent=$(($(metric lviz_prometheus_queries_total) - sent_before))
   coalesced=$(($(metric lviz_prometheus_queries_coalesced_total) - coalesced_before))
   hits=$(($(metric lviz_response_cache_hits_total) - hits_before))
   misses=$(($(metric lviz_response_cache_misses_total) - misses_before))
+  stale=$(($(metric lviz_response_cache_stale_total) - stale_before))
+  refreshes=$(($(metric lviz_response_cache_refreshes_total) - refreshes_before))
+  bytes=$(curl -fsS -o /dev/null -w '%{size_download}' -H 'Content-Type: application/json' -d "${1#* }" "$url${1%% *}")
   requests=$(awk '/requests in/ { print $1 }' "$dir/wrk.txt")
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$dir/wrk.txt")
   p50=$(awk '$1 == "50%" { print $2 }' "$dir/wrk.txt")
@@ -131,7 +149,8 @@ EOF
   echo "latency p50 / p99:        $p50 / $p99"
   echo "failed (non-2xx):         ${non2xx:-0}"
   echo "socket errors:            ${socket:-none}"
-  echo "response cache:           $hits hits, $misses computed"
+  echo "response body:            $bytes bytes (first request)"
+  echo "response cache:           $hits fresh hits, $stale stale while refreshing, $misses computed while waiting, $refreshes refreshed in the background"
   echo "Prometheus queries sent:  $sent (+ $coalesced joined a flight)"
   awk -v s="$sent" -v t="$secs" 'BEGIN { printf "  per 10 s interval:      %.1f\n", s / (t / 10) }'
   if [ "${requests:-0}" -gt 0 ]; then
@@ -139,12 +158,14 @@ EOF
   fi
 }
 
-stat_ns="/api/v1/stat {\"resource_type\":\"deployment\",\"namespace\":\"emojivoto\",\"time_window\":\"1m\",\"tcp_stats\":true$at_field}"
+one_ns=emojivoto
+[ -n "$SCALE" ] && one_ns=scale-000
+stat_ns="/api/v1/stat {\"resource_type\":\"deployment\",\"namespace\":\"$one_ns\",\"time_window\":\"1m\",\"tcp_stats\":true$at_field}"
 stat_all="/api/v1/stat {\"resource_type\":\"deployment\",\"time_window\":\"1m\",\"tcp_stats\":true$at_field}"
 
 if [ "$MODE" = poll ]; then
   # One query set: what one computation of the view sends.
-  run "stat deploy -n emojivoto (repeated)" "$stat_ns"
+  run "stat deploy -n $one_ns (repeated)" "$stat_ns"
   run "stat deploy -A (repeated)" "$stat_all"
 else
   run "mix" \

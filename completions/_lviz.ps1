@@ -235,6 +235,7 @@ Register-ArgumentCompleter -Native -CommandName 'lviz' -ScriptBlock {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port, printed on stderr)')
             [CompletionResult]::new('--max-concurrent-queries', '--max-concurrent-queries', [CompletionResultType]::ParameterName, 'Queries outstanding towards Prometheus at once')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets')
+            [CompletionResult]::new('--cache-stale-for', '--cache-stale-for', [CompletionResultType]::ParameterName, 'After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)')
             [CompletionResult]::new('--handler-timeout', '--handler-timeout', [CompletionResultType]::ParameterName, 'Answer 504 when a request takes longer than this')
             [CompletionResult]::new('--prometheus-url', '--prometheus-url', [CompletionResultType]::ParameterName, 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz''s Prometheus through Kubernetes)')
             [CompletionResult]::new('--prometheus-http-config', '--prometheus-http-config', [CompletionResultType]::ParameterName, 'Prometheus HTTP client config (promtool''s --http.config.file format: basic_auth, authorization, tls_config, http_headers)')

@@ -881,7 +881,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__serve)
-            opts="-v -n -A -t -o -h -V --addr --access-log --max-concurrent-queries --cache-ttl --handler-timeout --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --addr --access-log --max-concurrent-queries --cache-ttl --cache-stale-for --handler-timeout --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,6 +896,10 @@ _lviz() {
                     return 0
                     ;;
                 --cache-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-stale-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -227,6 +227,7 @@ set edit:completion:arg-completer[lviz] = {|@words|
             cand --addr 'Address to listen on (port 0 picks a free port, printed on stderr)'
             cand --max-concurrent-queries 'Queries outstanding towards Prometheus at once'
             cand --cache-ttl 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets'
+            cand --cache-stale-for 'After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)'
             cand --handler-timeout 'Answer 504 when a request takes longer than this'
             cand --prometheus-url 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz''s Prometheus through Kubernetes)'
             cand --prometheus-http-config 'Prometheus HTTP client config (promtool''s --http.config.file format: basic_auth, authorization, tls_config, http_headers)'

@@ -201,6 +201,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s V -l version -d '
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l addr -d 'Address to listen on (port 0 picks a free port, printed on stderr)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-concurrent-queries -d 'Queries outstanding towards Prometheus at once' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-ttl -d 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-stale-for -d 'After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l handler-timeout -d 'Answer 504 when a request takes longer than this' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F

@@ -269,10 +269,13 @@ fn response_cache_answers_polls_from_memory() {
     for _ in 0..9 {
         assert_eq!(call(&server, "POST", "/api/v1/stat", Some(&body)).status, StatusCode::OK);
     }
+    // If the bucket turned, the previous answer was served stale while one refresh ran.
     let misses = counter(&server, "lviz_response_cache_misses_total");
-    assert!(misses <= 2, "{misses} computations for 10 polls");
-    assert_eq!(counter(&server, "lviz_response_cache_hits_total"), 10 - misses);
-    if misses == 1 {
+    let stale = counter(&server, "lviz_response_cache_stale_total");
+    assert_eq!(misses, 1, "one computation that clients waited for");
+    assert!(counter(&server, "lviz_response_cache_refreshes_total") <= 1);
+    assert_eq!(counter(&server, "lviz_response_cache_hits_total") + stale, 10 - misses);
+    if stale == 0 {
         assert_eq!(counter(&server, "lviz_prometheus_queries_total"), sent, "no query after the first poll");
     }
     // Concurrent identical polls join one computation.
@@ -290,4 +293,38 @@ fn response_cache_answers_polls_from_memory() {
     assert!(answers.iter().all(|r| r.as_ref().is_ok_and(|r| r.status() == StatusCode::OK)));
     let computed = counter(&server, "lviz_response_cache_misses_total") - misses;
     assert_eq!(computed, 1, "20 concurrent identical polls were computed once");
+}
+
+#[test]
+fn expired_answers_are_served_while_one_refresh_replaces_them() {
+    let kube = fake_kube();
+    let server = app(&kube, &["--cache-ttl", "1s", "--cache-stale-for", "1m"]);
+    assert_eq!(wait_ready(&server, Duration::from_secs(20)).status, StatusCode::OK);
+    let body = json!({"resource_type": "deployment", "namespace": "emojivoto", "at": EVAL_TIME}).to_string();
+    let first = call(&server, "POST", "/api/v1/stat", Some(&body));
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let one_set = counter(&server, "lviz_prometheus_queries_total");
+    assert!(one_set > 0);
+    std::thread::sleep(Duration::from_millis(1100));
+    // Past the TTL: answered at once with the stored answer; one refresh runs behind it.
+    for _ in 0..5 {
+        let again = call(&server, "POST", "/api/v1/stat", Some(&body));
+        assert_eq!((again.status, &again.body), (StatusCode::OK, &first.body));
+    }
+    assert!(counter(&server, "lviz_response_cache_stale_total") >= 1);
+    assert_eq!(counter(&server, "lviz_response_cache_refreshes_total"), 1, "one refresh for five stale answers");
+    assert_eq!(counter(&server, "lviz_response_cache_misses_total"), 1, "no client waited after the first");
+    // The refresh lands: the answer is fresh again, at the cost of exactly one more query set.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let hits = counter(&server, "lviz_response_cache_hits_total");
+        assert_eq!(call(&server, "POST", "/api/v1/stat", Some(&body)).body, first.body);
+        if counter(&server, "lviz_response_cache_hits_total") == hits + 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the refresh never landed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(counter(&server, "lviz_prometheus_queries_total"), 2 * one_set);
+    assert_eq!(counter(&server, "lviz_response_cache_refreshes_total"), 1);
 }

@@ -260,6 +260,10 @@ pub struct ServeArgs {
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub cache_ttl: String,
 
+    /// After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub cache_stale_for: String,
+
     /// Answer 504 when a request takes longer than this
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub handler_timeout: String,

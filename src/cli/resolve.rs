@@ -18,7 +18,7 @@ use crate::k8s::KubeSettings;
 use crate::prom::AccessFlags;
 use crate::prom::http_config::{Secret, parse_header_flag};
 use crate::render::{EdgesView, GatewaysView, OutputFormat, RoutesView, SortBy, SortTable, StatView, parse_sort};
-use crate::server::ServeOptions;
+use crate::server::{CachePolicy, ServeOptions};
 
 /// Where the backends are and how long to wait for them, and how the command runs around its
 /// request (`session`).
@@ -514,16 +514,18 @@ fn duration_flag(flag: &str, text: &str, zero_ok: bool) -> Result<Duration, CliE
 }
 
 fn serve(args: ServeArgs) -> Result<Plan, CliError> {
-    let ServeArgs { addr, access_log, max_concurrent_queries, cache_ttl, handler_timeout } = args;
+    let ServeArgs { addr, access_log, max_concurrent_queries, cache_ttl, cache_stale_for, handler_timeout } = args;
     let addr = addr
         .parse()
         .map_err(|e| usage(format!("invalid --addr {addr:?}: {e} (expected IP:PORT, e.g. 0.0.0.0:8085)")))?;
     if max_concurrent_queries == 0 {
         return Err(usage("invalid --max-concurrent-queries 0: must be at least 1"));
     }
-    let cache_ttl = Some(duration_flag("--cache-ttl", &cache_ttl, true)?).filter(|d| !d.is_zero());
+    let ttl = duration_flag("--cache-ttl", &cache_ttl, true)?;
+    let stale_for = duration_flag("--cache-stale-for", &cache_stale_for, true)?;
+    let cache = Some(CachePolicy { ttl, stale_for }).filter(|p| !p.ttl.is_zero());
     let handler_timeout = duration_flag("--handler-timeout", &handler_timeout, false)?;
-    Ok(Plan::Serve(ServeOptions { addr, access_log, max_concurrent_queries, cache_ttl, handler_timeout }))
+    Ok(Plan::Serve(ServeOptions { addr, access_log, max_concurrent_queries, cache, handler_timeout }))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod errors;
 mod handlers;
 mod telemetry;
 
-pub use cache::{Answer, ResponseCache, ResponseCacheStats};
+pub use cache::{Answer, CachePolicy, ResponseCache, ResponseCacheStats};
 pub use errors::ApiError;
 
 use std::net::SocketAddr;
@@ -43,8 +43,8 @@ pub struct ServeOptions {
     pub access_log: bool,
     /// Queries outstanding towards Prometheus at once.
     pub max_concurrent_queries: usize,
-    /// Response cache TTL (`--cache-ttl`); `None` is off.
-    pub cache_ttl: Option<Duration>,
+    /// Response cache (`--cache-ttl`, `--cache-stale-for`); `None` is off.
+    pub cache: Option<CachePolicy>,
     /// Longest a request may take before it is answered 504.
     pub handler_timeout: Duration,
 }
@@ -72,7 +72,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 engine,
                 metrics,
-                responses: ResponseCache::new(options.cache_ttl),
+                responses: ResponseCache::new(options.cache),
                 telemetry: Telemetry::default(),
                 access_log: options.access_log,
                 handler_timeout: options.handler_timeout,

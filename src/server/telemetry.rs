@@ -51,6 +51,16 @@ impl Telemetry {
             ("lviz_prometheus_query_failures_total", "Queries sent to Prometheus that failed.", queries.failed),
             ("lviz_response_cache_hits_total", "API requests answered from the response cache.", responses.hits),
             (
+                "lviz_response_cache_stale_total",
+                "API requests answered with an expired answer while it was being recomputed.",
+                responses.stale,
+            ),
+            (
+                "lviz_response_cache_refreshes_total",
+                "Computations started in the background to replace an expired answer.",
+                responses.refreshes,
+            ),
+            (
                 "lviz_response_cache_joined_total",
                 "API requests that waited for an identical request being answered.",
                 responses.joined,

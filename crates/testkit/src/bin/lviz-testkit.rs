@@ -1,18 +1,20 @@
-//! `lviz-testkit up [--dir DIR] [--ignore-stdin]`: starts Prometheus (loaded with the emojivoto
-//! mesh) and the fake Kubernetes API, prints shell `export` lines and `ready`, then serves until
-//! SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`), cleaning up on exit.
+//! `lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]`:
+//! starts Prometheus (loaded with the emojivoto mesh, or with `Mesh::scaled` and MINUTES of data
+//! ending at the evaluation time) and the fake Kubernetes API, prints shell `export` lines and
+//! `ready`, then serves until SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`),
+//! cleaning up on exit.
 
 use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use lviz_testkit::fixtures::emojivoto_objects;
+use lviz_testkit::fixtures::{emojivoto_objects, objects_for};
 use lviz_testkit::kube::FakeKube;
-use lviz_testkit::prometheus::PrometheusServer;
+use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer};
 use lviz_testkit::{EVAL_TIME, Mesh};
 use tokio::signal::unix::{SignalKind, signal};
 
-const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin]";
+const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]";
 
 /// Unix seconds → `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; avoids a date crate for one line).
 fn rfc3339(unix: i64) -> String {
@@ -33,6 +35,20 @@ fn rfc3339(unix: i64) -> String {
 struct UpArgs {
     dir: Option<PathBuf>,
     ignore_stdin: bool,
+    /// `Mesh::scaled(namespaces, deployments, pods)` with this many minutes of samples.
+    scale: Option<[usize; 4]>,
+}
+
+fn parse_scale(text: &str) -> Result<[usize; 4]> {
+    let parts: Vec<usize> = text
+        .split(',')
+        .map(|p| p.trim().parse::<usize>().ok().filter(|n| *n > 0))
+        .collect::<Option<_>>()
+        .with_context(|| format!("usage: invalid --scale {text:?}: four positive integers expected\n{USAGE}"))?;
+    match parts[..] {
+        [ns, deploy, pods, minutes] if minutes >= 2 => Ok([ns, deploy, pods, minutes]),
+        _ => bail!("usage: invalid --scale {text:?}: NAMESPACES,DEPLOYMENTS,PODS,MINUTES with MINUTES >= 2\n{USAGE}"),
+    }
 }
 
 fn parse_args() -> Result<UpArgs> {
@@ -41,11 +57,12 @@ fn parse_args() -> Result<UpArgs> {
         Some("up") => {}
         _ => bail!("{USAGE}"),
     }
-    let mut up = UpArgs { dir: None, ignore_stdin: false };
+    let mut up = UpArgs { dir: None, ignore_stdin: false, scale: None };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--dir" => up.dir = Some(args.next().context(USAGE)?.into()),
             "--ignore-stdin" => up.ignore_stdin = true,
+            "--scale" => up.scale = Some(parse_scale(&args.next().context(USAGE)?)?),
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
     }
@@ -91,11 +108,27 @@ async fn up(args: UpArgs) -> Result<()> {
             (Some(t), p)
         }
     };
-    let mesh = Mesh::emojivoto();
-    let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start(&mesh))
-        .await
-        .context("Prometheus start task")??;
-    let kube = FakeKube::start(emojivoto_objects()).await?;
+    let (prometheus, objects) = match args.scale {
+        None => {
+            let mesh = Mesh::emojivoto();
+            let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start(&mesh))
+                .await
+                .context("Prometheus start task")??;
+            (prometheus, emojivoto_objects())
+        }
+        Some([namespaces, deployments, pods, minutes]) => {
+            let mesh = Mesh::scaled(namespaces, deployments, pods);
+            let objects = objects_for(&mesh);
+            let minutes = i64::try_from(minutes).context("--scale minutes")?;
+            let opts = PrometheusOptions { start: EVAL_TIME - minutes * 60, end: EVAL_TIME, ..Default::default() };
+            eprintln!("lviz-testkit: backfilling {} pods × {minutes} min…", mesh.pod_count());
+            let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start_with(&mesh, &opts))
+                .await
+                .context("Prometheus start task")??;
+            (prometheus, objects)
+        }
+    };
+    let kube = FakeKube::start(objects).await?;
     // lviz can also reach Prometheus through the API server, as `linkerd viz` does.
     kube.set_service_proxy("linkerd-viz", "prometheus", 9090, &prometheus.url());
     let kubeconfig = std::path::absolute(dir.join("kubeconfig"))?;
@@ -136,5 +169,14 @@ mod tests {
         assert_eq!(super::rfc3339(lviz_testkit::EVAL_TIME), "2026-01-01T00:20:00Z");
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn scale_flag() {
+        assert_eq!(super::parse_scale("100,10,3,3").unwrap(), [100, 10, 3, 3]);
+        for bad in ["100,10,3", "100,10,3,1", "0,1,1,3", "a,1,1,3", "1,1,1,3,4"] {
+            let e = super::parse_scale(bad).unwrap_err().to_string();
+            assert!(e.starts_with("usage: invalid --scale") && e.contains(bad), "{bad}: {e}");
+        }
     }
 }
