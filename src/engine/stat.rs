@@ -99,13 +99,47 @@ pub fn query_texts(plans: &[KindPlan], tcp: bool, query_plan: QueryPlan) -> BTre
     out
 }
 
-/// Kubernetes facts for one request.
+/// Kubernetes facts for one request. Pods and intermediates are sorted by namespace, so each
+/// row looks only at its own namespace's objects: with 3,000 pods in 100 namespaces a row's
+/// ownership walk reads 30 pods, not 3,000 (`stat po -A` would otherwise be quadratic).
 #[derive(Debug, Default)]
 pub struct Inventory {
     /// Objects per kind (no entry for services, which come from metrics only).
-    pub objects: HashMap<ResourceKind, Vec<Object>>,
-    pub pods: Vec<Object>,
-    pub intermediates: HashMap<ResourceKind, Vec<Object>>,
+    objects: HashMap<ResourceKind, Vec<Object>>,
+    pods: Vec<Object>,
+    intermediates: HashMap<ResourceKind, Vec<Object>>,
+}
+
+/// The objects of `namespace` in a slice sorted by namespace.
+fn in_namespace<'a>(sorted: &'a [Object], namespace: &str) -> &'a [Object] {
+    let start = sorted.partition_point(|o| o.namespace.as_str() < namespace);
+    let len = sorted[start..].partition_point(|o| o.namespace == namespace);
+    &sorted[start..start + len]
+}
+
+impl Inventory {
+    pub fn new(
+        objects: HashMap<ResourceKind, Vec<Object>>,
+        mut pods: Vec<Object>,
+        mut intermediates: HashMap<ResourceKind, Vec<Object>>,
+    ) -> Self {
+        // Stable: within a namespace, the order the API server listed them in is kept.
+        pods.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        for list in intermediates.values_mut() {
+            list.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        }
+        Inventory { objects, pods, intermediates }
+    }
+
+    /// The pods a row of `obj` can own: its namespace's, or for a namespace, the ones in it.
+    fn pods_near(&self, obj: &Object) -> &[Object] {
+        let ns = if obj.kind == Some(ResourceKind::Namespace) { &obj.name } else { &obj.namespace };
+        in_namespace(&self.pods, ns)
+    }
+
+    fn intermediates_near(&self, kind: ResourceKind, obj: &Object) -> &[Object] {
+        self.intermediates.get(&kind).map(|list| in_namespace(list, &obj.namespace)).unwrap_or_default()
+    }
 }
 
 /// Pure: rows of one kind from its samples and the inventory.
@@ -166,7 +200,6 @@ pub fn assemble_kind(
         }
     } else if let Some(inventory) = inventory {
         let objects = inventory.objects.get(&plan.kind).map(Vec::as_slice).unwrap_or_default();
-        let intermediates = inventory.intermediates.get(&plan.kind).map(Vec::as_slice).unwrap_or_default();
         for obj in objects {
             let key = (obj.namespace.clone(), obj.name.clone());
             // With --to/--from, only objects that have request metrics are rows.
@@ -175,7 +208,12 @@ pub fn assemble_kind(
             }
             let resource =
                 Resource { namespace: obj.namespace.clone(), kind: kind_name.clone(), name: obj.name.clone() };
-            let counts = pod_counts(obj, &inventory.pods, intermediates, &settings.controller_namespace);
+            let counts = pod_counts(
+                obj,
+                inventory.pods_near(obj),
+                inventory.intermediates_near(plan.kind, obj),
+                &settings.controller_namespace,
+            );
             let mut r = row(resource, &key);
             r.meshed_pod_count = counts.meshed;
             r.running_pod_count = counts.running;
@@ -270,7 +308,7 @@ impl Engine {
         if pod_rows_from_pods && listed.contains(&ResourceKind::Pod) {
             objects.insert(ResourceKind::Pod, pods.iter().filter(|p| p.is_listed_pod()).cloned().collect());
         }
-        Ok(Some(Inventory { objects, pods, intermediates: intermediates.into_iter().collect() }))
+        Ok(Some(Inventory::new(objects, pods, intermediates.into_iter().collect())))
     }
 }
 
@@ -278,6 +316,22 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::api::StatSummaryRequest;
+
+    #[test]
+    fn namespace_slices_of_the_sorted_inventory() {
+        let obj = |ns: &str, name: &str| Object { namespace: ns.into(), name: name.into(), ..Default::default() };
+        let pods = vec![obj("b", "1"), obj("a", "2"), obj("ab", "3"), obj("b", "4"), obj("a", "5"), obj("", "6")];
+        let inv = Inventory::new(HashMap::new(), pods, HashMap::new());
+        let names = |ns: &str| in_namespace(&inv.pods, ns).iter().map(|o| o.name.as_str()).collect::<Vec<_>>();
+        assert_eq!(names("a"), ["2", "5"], "listing order kept within a namespace");
+        assert_eq!(names("ab"), ["3"], "a prefix is another namespace");
+        assert_eq!(names("b"), ["1", "4"]);
+        assert_eq!(names(""), ["6"]);
+        assert!(names("c").is_empty() && names("aa").is_empty());
+        let ns = Object { kind: Some(ResourceKind::Namespace), name: "b".into(), ..Default::default() };
+        assert_eq!(inv.pods_near(&ns).len(), 2, "a namespace row sees the pods in it");
+        assert!(inv.intermediates_near(ResourceKind::Deployment, &ns).is_empty());
+    }
 
     /// All queries of one request, sorted, as linkerd's tests compare them.
     fn queries(req: StatSummaryRequest) -> Vec<String> {
