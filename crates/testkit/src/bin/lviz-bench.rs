@@ -1,8 +1,10 @@
 //! `lviz-bench`: the scale benchmark behind `bench/scale.sh` (a measurement, not a test).
 //!
 //! Generates `Mesh::scaled(namespaces, deployments, pods)` with `--minutes` of 10 s samples,
-//! backfills it into a real Prometheus, serves its Kubernetes objects with `FakeKube`, and then
-//! for each command measures, side by side in one run:
+//! backfills it into a real Prometheus (in shards sized by `prometheus::auto_shards`, or
+//! `--shards`, and waits until Prometheus has compacted their overlapping blocks), serves its
+//! Kubernetes objects with `FakeKube`, and then for each command measures, side by side in one
+//! run:
 //! * the end-to-end wall of the real `lviz` binary on its default (lviz) query plan and on
 //!   `--query-plan linkerd` (median of `--runs` after a warm-up), and its peak RSS
 //!   (`/usr/bin/time -v`, "Maximum resident set size");
@@ -26,11 +28,11 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use lviz_testkit::fixtures::objects_for;
 use lviz_testkit::kube::FakeKube;
-use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer};
+use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer, auto_shards};
 use lviz_testkit::{EVAL_TIME, Mesh};
 
 const USAGE: &str = "usage: lviz-bench [--namespaces N] [--deployments N] [--pods N] [--minutes N] [--runs N] \
-[--lviz PATH] [--only SUBSTRING,…]";
+[--shards N] [--lviz PATH] [--only SUBSTRING,…]";
 
 struct BenchArgs {
     namespaces: usize,
@@ -38,6 +40,8 @@ struct BenchArgs {
     pods: usize,
     minutes: i64,
     runs: usize,
+    /// Backfill shards; `None`: `auto_shards`.
+    shards: Option<usize>,
     lviz: PathBuf,
     only: Option<String>,
 }
@@ -49,6 +53,7 @@ fn parse_args() -> Result<BenchArgs> {
         pods: 3,
         minutes: 10,
         runs: 5,
+        shards: None,
         lviz: PathBuf::from("target/release/lviz"),
         only: None,
     };
@@ -61,13 +66,14 @@ fn parse_args() -> Result<BenchArgs> {
             "--pods" => a.pods = value()?.parse()?,
             "--minutes" => a.minutes = value()?.parse()?,
             "--runs" => a.runs = value()?.parse()?,
+            "--shards" => a.shards = Some(value()?.parse()?),
             "--lviz" => a.lviz = value()?.into(),
             "--only" => a.only = Some(value()?),
             _ => bail!("unknown argument {flag:?}\n{USAGE}"),
         }
     }
-    if a.runs == 0 || a.minutes < 2 {
-        bail!("--runs must be at least 1 and --minutes at least 2\n{USAGE}");
+    if a.runs == 0 || a.minutes < 2 || a.shards == Some(0) {
+        bail!("--runs and --shards must be at least 1 and --minutes at least 2\n{USAGE}");
     }
     Ok(a)
 }
@@ -308,17 +314,33 @@ async fn bench(a: BenchArgs) -> Result<()> {
     let started = Instant::now();
     let mesh = Mesh::scaled(a.namespaces, a.deployments, a.pods);
     let pods = mesh.pod_count();
-    let opts = PrometheusOptions { start: EVAL_TIME - a.minutes * 60, end: EVAL_TIME, ..PrometheusOptions::default() };
-    eprintln!("generating and backfilling {pods} pods × {} min…", a.minutes);
-    let mesh_for_prom = mesh.clone();
-    let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start_with(&mesh_for_prom, &opts))
+    let (start, end) = (EVAL_TIME - a.minutes * 60, EVAL_TIME);
+    let shards = a.shards.unwrap_or_else(|| auto_shards(&mesh, start, end));
+    let opts = PrometheusOptions { start, end, shards: Some(shards), ..PrometheusOptions::default() };
+    eprintln!("generating and backfilling {pods} pods × {} min in up to {shards} shard(s)…", a.minutes);
+    // The mesh moves to the loader and back: no second copy of a 10× model.
+    let (mesh, prometheus) = tokio::task::spawn_blocking(move || {
+        let prometheus = PrometheusServer::start_with(&mesh, &opts);
+        (mesh, prometheus)
+    })
+    .await
+    .context("Prometheus start task")?;
+    let prometheus = prometheus?;
+    let backfill_time = started.elapsed();
+    let loaded = prometheus.backfill().clone();
+    eprintln!("Prometheus ready after {backfill_time:?}: {loaded:?}");
+    // Blocks of a sharded backfill overlap until Prometheus compacts them (about a minute after
+    // it starts): measure against the one compacted block, as with an unsharded backfill.
+    let prometheus = Arc::new(prometheus);
+    let waiting = prometheus.clone();
+    let compaction = tokio::task::spawn_blocking(move || waiting.wait_compacted(Duration::from_secs(3600)))
         .await
-        .context("Prometheus start task")??;
-    let backfill = started.elapsed();
+        .context("compaction wait task")??;
     let tsdb_bytes = dir_size(&prometheus.dir().join("tsdb"));
-    eprintln!("Prometheus ready after {backfill:?} ({} MB TSDB)", tsdb_bytes / 1_000_000);
+    eprintln!("blocks compacted after {compaction:?} more ({} MB TSDB)", tsdb_bytes / 1_000_000);
     let kube = FakeKube::start(objects_for(&mesh)).await?;
     drop(mesh);
+    let bench_rss_kb = peak_rss_kb();
     let prom_url = prometheus.url();
     let http = reqwest::Client::new();
     let series = count_series(&http, &prom_url).await.unwrap_or(0);
@@ -338,9 +360,18 @@ async fn bench(a: BenchArgs) -> Result<()> {
         a.namespaces, a.deployments, a.pods, a.minutes
     );
     println!(
-        "Generation + backfill + Prometheus start: {:.1} s; TSDB {} MB.\n",
-        backfill.as_secs_f64(),
-        tsdb_bytes / 1_000_000
+        "Generation + backfill + Prometheus start: {:.1} s in {} shard(s) ({} series, {} MB of OpenMetrics, \
+         largest shard file {} MB, promtool peak RSS {} MB); overlapping blocks compacted {:.1} s later; TSDB {} MB; \
+         lviz-bench peak RSS {} MB.\n",
+        backfill_time.as_secs_f64(),
+        loaded.shards,
+        loaded.series,
+        loaded.bytes / 1_000_000,
+        loaded.largest_file / 1_000_000,
+        loaded.promtool_peak_rss_kb.map_or_else(|| "?".to_string(), mb),
+        compaction.as_secs_f64(),
+        tsdb_bytes / 1_000_000,
+        bench_rss_kb.map_or_else(|| "?".to_string(), mb),
     );
     println!(
         "| command | rows | lviz e2e ms | Linkerd-plan floor ms | ratio | lviz `--query-plan linkerd` e2e ms | lviz-plan floor ms | queries lviz / linkerd | bytes lviz / linkerd | peak RSS MB lviz / linkerd | identical |"
@@ -406,6 +437,13 @@ async fn bench(a: BenchArgs) -> Result<()> {
     drop(kube);
     drop(prometheus);
     Ok(())
+}
+
+/// This process's peak resident set (`VmHWM`) in kB: the mesh model, the shard being generated
+/// and the Kubernetes objects.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 fn dir_size(dir: &Path) -> u64 {

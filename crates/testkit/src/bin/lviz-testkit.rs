@@ -122,9 +122,15 @@ async fn up(args: UpArgs) -> Result<()> {
             let minutes = i64::try_from(minutes).context("--scale minutes")?;
             let opts = PrometheusOptions { start: EVAL_TIME - minutes * 60, end: EVAL_TIME, ..Default::default() };
             eprintln!("lviz-testkit: backfilling {} pods × {minutes} min…", mesh.pod_count());
-            let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start_with(&mesh, &opts))
-                .await
-                .context("Prometheus start task")??;
+            let prometheus = tokio::task::spawn_blocking(move || {
+                let prometheus = PrometheusServer::start_with(&mesh, &opts)?;
+                // A sharded backfill leaves overlapping blocks that Prometheus merges about a
+                // minute after start: wait, so measurements do not share the machine with it.
+                prometheus.wait_compacted(std::time::Duration::from_secs(900))?;
+                Ok::<_, anyhow::Error>(prometheus)
+            })
+            .await
+            .context("Prometheus start task")??;
             (prometheus, objects)
         }
     };

@@ -2,14 +2,16 @@
 //! ServiceProfile routes), HTTP/gRPC flows, TCP connections and multicluster gateways.
 //!
 //! `emojivoto.rs` builds the reference data set of `proxy-metrics.md` §7.1–§7.5, `scaled.rs` a
-//! large plausible mesh, and `openmetrics.rs` turns any mesh into the series a linkerd-viz
-//! Prometheus would hold. This module owns the model only: no I/O, no Kubernetes JSON (that is
-//! `fixtures`).
+//! large plausible mesh, `series.rs` and `openmetrics.rs` turn any mesh into the series a
+//! linkerd-viz Prometheus would hold, whole or one [`Shard`] at a time. This module owns the model
+//! only: no I/O, no Kubernetes JSON (that is `fixtures`).
 
 mod emojivoto;
 mod openmetrics;
 mod scaled;
 mod series;
+
+use std::ops::Range;
 
 pub use openmetrics::TimestampUnit;
 
@@ -156,6 +158,19 @@ pub struct Gateway {
     pub probe_hist: Vec<(u32, u64)>,
 }
 
+/// One part of a mesh's series, so that a large mesh can be written and loaded piece by piece:
+/// the series exported by the proxies of the pods at positions `pods` of [`Mesh::pod_refs`], plus,
+/// when `global`, the series no pod exports (the service mirror's gateway metrics).
+///
+/// Every pod series carries its exporting pod's target labels (`pod`, `instance`), and flows are
+/// only ever summed into series of one exporting pod, so shards over disjoint pod ranges hold
+/// disjoint series with the same values as in the whole mesh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shard {
+    pub pods: Range<usize>,
+    pub global: bool,
+}
+
 /// Instance label of the service-mirror pod's admin port (§1.3).
 pub const SERVICE_MIRROR_INSTANCE: &str = "10.42.3.41:9999";
 
@@ -195,6 +210,42 @@ impl Mesh {
     /// Number of pods in the mesh (meshed or not).
     pub fn pod_count(&self) -> usize {
         self.workloads.iter().map(|w| w.pods.len()).sum()
+    }
+
+    /// The one shard holding every series.
+    pub fn whole(&self) -> Shard {
+        Shard { pods: 0..self.pod_count(), global: true }
+    }
+
+    /// Splits the series into at most `count` non-empty shards of contiguous pods with about the
+    /// same number of series each (by [`Mesh::series_estimate`]); the mesh-wide series go to the
+    /// first. Fewer shards come back when there are fewer pods, or when one pod alone exports more
+    /// than a shard's share (the scaled mesh's Prometheus pod, scraping every other pod): shards
+    /// hold at most a share plus one pod's series.
+    pub fn shards(&self, count: usize) -> Vec<Shard> {
+        let (pods, global) = self.series_weights();
+        let count = count.clamp(1, pods.len().max(1)) as u128;
+        let total = u128::from(global + pods.iter().sum::<u64>()).max(1);
+        let mut shards: Vec<Shard> = Vec::new();
+        let mut current = None;
+        let mut before = u128::from(global);
+        for (position, weight) in pods.iter().map(|w| u128::from(*w)).enumerate() {
+            // The share holding the pod's midpoint: ascending with position, so shards stay
+            // contiguous; a share no midpoint falls in gives no shard.
+            let index = ((before + weight / 2) * count / total).min(count - 1);
+            before += weight;
+            match shards.last_mut() {
+                Some(last) if current == Some(index) => last.pods.end = position + 1,
+                _ => {
+                    shards.push(Shard { pods: position..position + 1, global: shards.is_empty() });
+                    current = Some(index);
+                }
+            }
+        }
+        if shards.is_empty() {
+            shards.push(self.whole());
+        }
+        shards
     }
 
     /// Identity of a workload's service account: `<sa>.<ns>.serviceaccount.identity.<cp>.<td>`.

@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::series::{Buckets, Labels};
-use super::{BASE, LATENCY_BOUNDS, Mesh, STEP};
+use super::series::{Buckets, HISTOGRAM_SERIES, Labels};
+use super::{BASE, LATENCY_BOUNDS, Mesh, STEP, Shard};
 
 /// How sample timestamps are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,13 +130,27 @@ impl Mesh {
 
     /// Writes every series with a sample every 10 s from `start` to `end` inclusive.
     pub fn write_samples(&self, start: i64, end: i64, unit: TimestampUnit, out: &mut impl Write) -> io::Result<()> {
+        self.write_shard(&self.whole(), start, end, unit, out).map(|_| ())
+    }
+
+    /// Writes the series of one shard like [`Mesh::write_samples`] (a complete document: with
+    /// [`TimestampUnit::Seconds`] it ends with `# EOF`) and returns how many series it wrote. Only
+    /// the shard's series are held in memory meanwhile.
+    pub fn write_shard(
+        &self,
+        shard: &Shard,
+        start: i64,
+        end: i64,
+        unit: TimestampUnit,
+        out: &mut impl Write,
+    ) -> io::Result<u64> {
         if start % STEP != 0 || end % STEP != 0 || end < start {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("start {start} and end {end} must be multiples of {STEP} with start <= end"),
             ));
         }
-        let set = self.series();
+        let set = self.series(shard);
         let mut w = Writer { out, start, end, unit, line: String::with_capacity(512) };
         // One ordered list of families so that names never interleave.
         let mut names: Vec<(&str, u8)> = Vec::new();
@@ -144,6 +158,7 @@ impl Mesh {
         names.extend(set.gauges.keys().map(|n| (*n, 1)));
         names.extend(set.histograms.keys().map(|n| (*n, 2)));
         names.sort();
+        let mut written = 0;
         for (name, kind) in names {
             match kind {
                 0 => {
@@ -152,6 +167,7 @@ impl Mesh {
                         let per10s = *per10s;
                         w.series(&head, |k| k * per10s)?;
                     }
+                    written += set.counters[name].len() as u64;
                 }
                 1 => {
                     for (labels, value) in &set.gauges[name] {
@@ -159,13 +175,86 @@ impl Mesh {
                         let value = *value;
                         w.series(&head, |_| value)?;
                     }
+                    written += set.gauges[name].len() as u64;
                 }
-                _ => w.histogram(name, &set.histograms[name])?,
+                _ => {
+                    w.histogram(name, &set.histograms[name])?;
+                    written += set.histograms[name].len() as u64 * HISTOGRAM_SERIES;
+                }
             }
         }
         if unit == TimestampUnit::Seconds {
             w.out.write_all(b"# EOF\n")?;
         }
-        Ok(())
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DATA_START, Mesh, Shard};
+    use super::TimestampUnit;
+
+    /// The sample lines of `shard` (without `# EOF`) and the series count it reports.
+    fn lines(mesh: &Mesh, shard: &Shard) -> (Vec<String>, u64) {
+        let mut out = Vec::new();
+        let series =
+            mesh.write_shard(shard, DATA_START, DATA_START + 20, TimestampUnit::Seconds, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.ends_with("# EOF\n"), "each shard is a complete OpenMetrics document");
+        let lines: Vec<String> = text.lines().filter(|l| !l.starts_with('#')).map(str::to_string).collect();
+        assert_eq!(lines.len() as u64, series * 3, "three samples per series");
+        (lines, series)
+    }
+
+    /// Every series in exactly one shard: the shards' lines, as a multiset, are the whole mesh's.
+    fn assert_partition(mesh: &Mesh, count: usize) -> usize {
+        let (mut whole, whole_series) = lines(mesh, &mesh.whole());
+        assert!(!whole.is_empty());
+        let shards = mesh.shards(count);
+        assert!(!shards.is_empty() && shards.len() <= count, "{count} → {shards:?}");
+        assert_eq!(shards[0].pods.start, 0);
+        assert_eq!(shards.last().expect("a shard").pods.end, mesh.pod_count());
+        assert!(shards.windows(2).all(|w| w[0].pods.end == w[1].pods.start && !w[1].pods.is_empty()), "{shards:?}");
+        assert_eq!(shards.iter().filter(|s| s.global).count(), 1, "mesh-wide series in exactly one shard");
+        let mut union = Vec::new();
+        let mut union_series = 0;
+        for shard in &shards {
+            let (lines, series) = lines(mesh, shard);
+            union.extend(lines);
+            union_series += series;
+        }
+        assert_eq!(union_series, whole_series);
+        whole.sort_unstable();
+        union.sort_unstable();
+        assert!(union == whole, "{count} shards: {} lines against {} for the whole mesh", union.len(), whole.len());
+        shards.len()
+    }
+
+    #[test]
+    fn shards_partition_the_series() {
+        // emojivoto: gateways (no pod), unmeshed pods, ServiceProfile routes.
+        let emojivoto = Mesh::emojivoto();
+        assert!(!emojivoto.gateways.is_empty());
+        for count in [1, 2, 3, 5, 8, 1000] {
+            assert_partition(&emojivoto, count);
+        }
+        let scaled = Mesh::scaled(4, 3, 2);
+        for count in [1, 2, 3, 4, 7] {
+            assert_eq!(assert_partition(&scaled, count), count, "shards of similar size");
+        }
+        assert_partition(&scaled, 1000);
+    }
+
+    #[test]
+    fn series_estimate_bounds_the_series() {
+        for mesh in [Mesh::emojivoto(), Mesh::scaled(4, 3, 2), Mesh::scaled(3, 10, 3)] {
+            let mut sink = std::io::sink();
+            let series = mesh.write_shard(&mesh.whole(), DATA_START, DATA_START, TimestampUnit::Seconds, &mut sink);
+            let series = series.expect("write");
+            let estimate = mesh.series_estimate();
+            // An upper bound, and a close one: flows rarely share a label set.
+            assert!(estimate >= series && estimate <= series + series / 4, "estimate {estimate}, series {series}");
+        }
     }
 }

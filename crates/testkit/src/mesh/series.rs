@@ -2,15 +2,22 @@
 //! of §1.2 plus the proxy's own labels of §2) with a per-10 s increment (counters), a constant
 //! (gauges) or non-cumulative per-10 s bucket counts (histograms). Flows that land on the same
 //! label set are summed, as the proxy would.
+//!
+//! Every pod series starts from its exporting pod's target labels, so a [`Shard`] (a range of
+//! exporting pods) is built by expanding only the flow sides whose exporting pod it holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{
-    ADMIN_PORT, HttpFlow, LATENCY_BOUNDS, Mesh, PodRef, Protocol, SERVICE_MIRROR_INSTANCE, TcpConn, bound_index,
+    ADMIN_PORT, HttpFlow, LATENCY_BOUNDS, Mesh, PodRef, Protocol, SERVICE_MIRROR_INSTANCE, Shard, TcpConn, bound_index,
 };
 
-/// Target labels of each meshed pod.
-type Targets = std::collections::HashMap<PodRef, Labels>;
+/// Target labels of each meshed pod of the shard being built: a flow side is expanded exactly
+/// when its exporting pod is a key.
+type Targets = HashMap<PodRef, Labels>;
+
+/// Series of one histogram: every `le` bucket (the bounds and `+Inf`), `_count` and `_sum`.
+pub(crate) const HISTOGRAM_SERIES: u64 = LATENCY_BOUNDS.len() as u64 + 3;
 
 /// A label set, sorted by name, without duplicates.
 pub(crate) type Labels = Vec<(String, String)>;
@@ -147,8 +154,6 @@ impl Mesh {
     }
 
     fn add_http_flow(&self, set: &mut SeriesSet, targets: &Targets, f: &HttpFlow) {
-        let server_w = self.workload(f.server);
-        let client_w = self.workload(f.client);
         let port = self.server_port(f);
         let server_ip = self.pod(f.server).ip.clone();
         let outcome = |b: LabelBuilder, with_class: bool| {
@@ -167,8 +172,7 @@ impl Mesh {
             svc.profile.as_ref().map(|_| self.authority(svc))
         });
 
-        if server_w.meshed {
-            let base = &targets[&f.server];
+        if let Some(base) = targets.get(&f.server) {
             let endpoint = || {
                 let b = LabelBuilder::new(base).set("direction", "inbound");
                 let b = self.target(b, &server_ip, port);
@@ -197,8 +201,7 @@ impl Mesh {
             }
         }
 
-        if client_w.meshed {
-            let base = &targets[&f.client];
+        if let Some(base) = targets.get(&f.client) {
             let endpoint = || {
                 let mut b = LabelBuilder::new(base).set("direction", "outbound");
                 if let Some(s) = f.service {
@@ -238,16 +241,15 @@ impl Mesh {
 
     fn add_tcp_conn(&self, set: &mut SeriesSet, targets: &Targets, c: &TcpConn) {
         let server_ip = self.pod(c.server).ip.clone();
-        if self.workload(c.server).meshed {
-            let b = LabelBuilder::new(&targets[&c.server]).set("direction", "inbound").set("peer", "src");
+        if let Some(base) = targets.get(&c.server) {
+            let b = LabelBuilder::new(base).set("direction", "inbound").set("peer", "src");
             let b = self.target(b, &server_ip, c.port);
             let b = self.inbound_tls(b, c.client);
             let b =
                 b.set("srv_kind", "default").set("srv_name", "all-unauthenticated").set("srv_port", c.port.to_string());
             Self::tcp_series(set, b.build(), c.conns, c.c2s, c.s2c);
         }
-        if self.workload(c.client).meshed {
-            let base = &targets[&c.client];
+        if let Some(base) = targets.get(&c.client) {
             let mut b = LabelBuilder::new(base).set("direction", "outbound").set("peer", "dst");
             if let Some(s) = c.service {
                 b = b.set("authority", self.authority(&self.services[s]));
@@ -275,12 +277,18 @@ impl Mesh {
         }
     }
 
-    /// Every series of the mesh.
-    pub(crate) fn series(&self) -> SeriesSet {
+    /// The series of `shard`: those its pods' proxies export, and the mesh-wide ones when it is
+    /// global. [`Mesh::whole`] gives every series of the mesh.
+    pub(crate) fn series(&self, shard: &Shard) -> SeriesSet {
         let mut set = SeriesSet::default();
         // Computed once per pod: large meshes would otherwise rebuild them per flow.
-        let targets: Targets =
-            self.pod_refs().filter(|r| self.workload(*r).meshed).map(|r| (r, self.target_labels(r))).collect();
+        let targets: Targets = self
+            .pod_refs()
+            .skip(shard.pods.start)
+            .take(shard.pods.len())
+            .filter(|r| self.workload(*r).meshed)
+            .map(|r| (r, self.target_labels(r)))
+            .collect();
         for f in &self.http_flows {
             self.add_http_flow(&mut set, &targets, f);
         }
@@ -288,23 +296,29 @@ impl Mesh {
             self.add_tcp_conn(&mut set, &targets, c);
         }
         // Loopback connections from each proxy to its app; their bytes are the app traffic the
-        // pod serves (viz filters bytes on `peer="src"`, so they never show).
-        for r in self.pod_refs() {
-            let p = self.pod(r);
-            if p.loopback_conns == 0 || !self.workload(r).meshed {
+        // pod serves (viz filters bytes on `peer="src"`, so they never show). Summed in one pass
+        // over the connections: a pass per pod is quadratic in a large mesh.
+        let mut served: HashMap<PodRef, (u64, u64)> = HashMap::new();
+        for c in self.tcp_conns.iter().filter(|c| c.port != ADMIN_PORT && targets.contains_key(&c.server)) {
+            let (read, write) = served.entry(c.server).or_default();
+            *read += c.s2c;
+            *write += c.c2s;
+        }
+        for (r, base) in &targets {
+            let conns = self.pod(*r).loopback_conns;
+            if conns == 0 {
                 continue;
             }
-            let (read, write) = self
-                .tcp_conns
-                .iter()
-                .filter(|c| c.server == r && c.port != ADMIN_PORT)
-                .fold((0, 0), |(r, w), c| (r + c.s2c, w + c.c2s));
-            let b = LabelBuilder::new(&targets[&r])
+            let (read, write) = served.get(r).copied().unwrap_or_default();
+            let b = LabelBuilder::new(base)
                 .set("direction", "inbound")
                 .set("peer", "dst")
                 .set("tls", "no_identity")
                 .set("no_tls_reason", "loopback");
-            Self::tcp_series(&mut set, b.build(), p.loopback_conns, read, write);
+            Self::tcp_series(&mut set, b.build(), conns, read, write);
+        }
+        if !shard.global {
+            return set;
         }
         for g in &self.gateways {
             let labels: Labels = vec![
@@ -324,5 +338,49 @@ impl Mesh {
             set.counter("gateway_probes", probes, 5);
         }
         set
+    }
+
+    /// How many series each pod's proxy exports (by position in [`Mesh::pod_refs`]), and how many
+    /// are mesh-wide, without building them: what [`Mesh::series`] adds per flow, before flows
+    /// that land on the same label set are summed, so an upper bound (exact when none are).
+    pub(crate) fn series_weights(&self) -> (Vec<u64>, u64) {
+        let mut first = Vec::with_capacity(self.workloads.len());
+        let mut pods = 0;
+        for w in &self.workloads {
+            first.push(pods);
+            pods += w.pods.len();
+        }
+        let mut weights = vec![0u64; pods];
+        let mut add = |r: PodRef, n: u64| {
+            if self.workload(r).meshed {
+                weights[first[r.workload] + r.pod] += n;
+            }
+        };
+        for f in &self.http_flows {
+            let profiled = f.service.is_some_and(|s| self.services[s].profile.is_some());
+            // request, response, latency, authz (+ route request, response, latency).
+            add(f.server, 3 + HISTOGRAM_SERIES + if profiled { 2 + HISTOGRAM_SERIES } else { 0 });
+            // request, response, latency (+ route request, response, latency, actual request, response).
+            add(f.client, 2 + HISTOGRAM_SERIES + if profiled { 4 + HISTOGRAM_SERIES } else { 0 });
+        }
+        // Four families per connection side: inbound; outbound and the app's loopback to its proxy.
+        for c in &self.tcp_conns {
+            add(c.server, 4);
+            add(c.client, 8);
+        }
+        for r in self.pod_refs().filter(|r| self.pod(*r).loopback_conns > 0) {
+            add(r, 4);
+        }
+        // alive, enabled, latency, probes, probe latency.
+        let global = self.gateways.len() as u64 * (4 + HISTOGRAM_SERIES);
+        (weights, global)
+    }
+
+    /// An upper bound of the number of series, counted from the flows without building them (the
+    /// series each flow adds, before flows that land on the same label set are summed): what a
+    /// loader sizes its shards by.
+    pub fn series_estimate(&self) -> u64 {
+        let (pods, global) = self.series_weights();
+        global + pods.iter().sum::<u64>()
     }
 }
