@@ -266,7 +266,8 @@ impl Metrics for Coalescing {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
         Box::pin(async move {
             match self.fetch(query, Ask::Vector, at).await? {
-                Value::Vector(samples) => Ok(samples.as_ref().clone()),
+                // Usually the last holder (one caller, no cache): the samples move, uncopied.
+                Value::Vector(samples) => Ok(Arc::try_unwrap(samples).unwrap_or_else(|shared| (*shared).clone())),
                 Value::Quantiles(_) => Err(mismatch(query)),
             }
         })
@@ -281,7 +282,7 @@ impl Metrics for Coalescing {
         Box::pin(async move {
             let ask = Ask::Quantiles(quantiles.iter().map(|q| q.to_bits()).collect());
             match self.fetch(bucket_query, ask, at).await? {
-                Value::Quantiles(vectors) => Ok(vectors.as_ref().clone()),
+                Value::Quantiles(vectors) => Ok(Arc::try_unwrap(vectors).unwrap_or_else(|shared| (*shared).clone())),
                 Value::Vector(_) => Err(mismatch(bucket_query)),
             }
         })

@@ -108,6 +108,8 @@ pub struct Inventory {
     objects: HashMap<ResourceKind, Vec<Object>>,
     pods: Vec<Object>,
     intermediates: HashMap<ResourceKind, Vec<Object>>,
+    /// The pod rows are the listed ones among `pods` (not copied into `objects`).
+    pods_are_rows: bool,
 }
 
 /// The objects of `namespace` in a slice sorted by namespace.
@@ -128,7 +130,20 @@ impl Inventory {
         for list in intermediates.values_mut() {
             list.sort_by(|a, b| a.namespace.cmp(&b.namespace));
         }
-        Inventory { objects, pods, intermediates }
+        Inventory { objects, pods, intermediates, pods_are_rows: false }
+    }
+
+    /// The pod rows are the listed pods among the pods (no name or selector was asked for).
+    fn with_pod_rows_from_pods(self) -> Self {
+        Inventory { pods_are_rows: true, ..self }
+    }
+
+    /// The objects that are rows of `kind`.
+    fn rows_of(&self, kind: ResourceKind) -> Box<dyn Iterator<Item = &Object> + '_> {
+        if kind == ResourceKind::Pod && self.pods_are_rows {
+            return Box::new(self.pods.iter().filter(|p| p.is_listed_pod()));
+        }
+        Box::new(self.objects.get(&kind).into_iter().flatten())
     }
 
     /// The pods a row of `obj` can own: its namespace's, or for a namespace, the ones in it.
@@ -199,8 +214,7 @@ pub fn assemble_kind(
             rows.push(row(resource, key));
         }
     } else if let Some(inventory) = inventory {
-        let objects = inventory.objects.get(&plan.kind).map(Vec::as_slice).unwrap_or_default();
-        for obj in objects {
+        for obj in inventory.rows_of(plan.kind) {
             let key = (obj.namespace.clone(), obj.name.clone());
             // With --to/--from, only objects that have request metrics are rows.
             if spec.direction != Direction::Inbound && !basic.contains_key(&key) {
@@ -304,11 +318,11 @@ impl Engine {
             Ok::<_, EngineError>(kube.pods(scope).await?)
         };
         let (objects, intermediates, pods) = futures::try_join!(objects, intermediates, pods)?;
-        let mut objects: HashMap<ResourceKind, Vec<Object>> = objects.into_iter().collect();
+        let inventory = Inventory::new(objects.into_iter().collect(), pods, intermediates.into_iter().collect());
         if pod_rows_from_pods && listed.contains(&ResourceKind::Pod) {
-            objects.insert(ResourceKind::Pod, pods.iter().filter(|p| p.is_listed_pod()).cloned().collect());
+            return Ok(Some(inventory.with_pod_rows_from_pods()));
         }
-        Ok(Some(Inventory::new(objects, pods, intermediates.into_iter().collect())))
+        Ok(Some(inventory))
     }
 }
 

@@ -3,12 +3,15 @@
 //! certificate) or, with zero-config discovery, the Kubernetes API server's service proxy.
 
 use std::collections::BTreeMap;
+use std::io::{BufReader, Read};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
 use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::http_config::{Auth, HttpAccess};
 use super::{BackendError, Sample, redact_url};
@@ -32,6 +35,12 @@ pub struct RawResponse {
     pub body: String,
 }
 
+/// An answer whose body is handed over in chunks as they arrive.
+pub struct StreamedResponse {
+    pub status: u16,
+    pub body: BoxStream<'static, Result<Bytes, String>>,
+}
+
 /// How requests reach the Prometheus HTTP API: directly over HTTP(S), or through something in
 /// between (the Kubernetes API server's service proxy). `path` is relative to the API root
 /// (`api/v1/query`); a form means POST, none means GET. Errors are the cause only; the client
@@ -42,6 +51,20 @@ pub trait Transport: Send + Sync {
         path: &'a str,
         form: Option<Vec<(&'static str, String)>>,
     ) -> BoxFuture<'a, Result<RawResponse, String>>;
+
+    /// The same request, with the body streamed: big answers are decoded while they arrive and
+    /// never held whole. By default the whole body is read first and handed over as one chunk.
+    fn call_streamed<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
+        Box::pin(async move {
+            let RawResponse { status, body } = self.call(path, form).await?;
+            let chunk = Bytes::from(body.into_bytes());
+            Ok(StreamedResponse { status, body: futures::stream::iter([Ok(chunk)]).boxed() })
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -168,6 +191,28 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
     builder.build().map_err(|e| format!("cannot build HTTP client: {}", innermost(&e)))
 }
 
+impl HttpTransport {
+    async fn send(&self, path: &str, form: Option<Vec<(&'static str, String)>>) -> Result<reqwest::Response, String> {
+        let url = self.base.join(path).map_err(|e| format!("invalid URL: {e}"))?;
+        let mut request = match &form {
+            Some(form) => self.http.post(url).form(form),
+            None => self.http.get(url),
+        };
+        request = match &self.auth {
+            Some(Auth::Basic { username, password }) => request.basic_auth(username, Some(password.expose())),
+            Some(Auth::Authorization { scheme, credentials }) => {
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(&format!("{scheme} {}", credentials.expose()))
+                        .map_err(|_| "the Authorization credentials are not a valid header value".to_string())?;
+                value.set_sensitive(true);
+                request.header(reqwest::header::AUTHORIZATION, value)
+            }
+            None => request,
+        };
+        request.send().await.map_err(|e| describe_reqwest(&e, self.timeout))
+    }
+}
+
 impl Transport for HttpTransport {
     fn call<'a>(
         &'a self,
@@ -175,33 +220,30 @@ impl Transport for HttpTransport {
         form: Option<Vec<(&'static str, String)>>,
     ) -> BoxFuture<'a, Result<RawResponse, String>> {
         Box::pin(async move {
-            let url = self.base.join(path).map_err(|e| format!("invalid URL: {e}"))?;
-            let mut request = match &form {
-                Some(form) => self.http.post(url).form(form),
-                None => self.http.get(url),
-            };
-            request = match &self.auth {
-                Some(Auth::Basic { username, password }) => request.basic_auth(username, Some(password.expose())),
-                Some(Auth::Authorization { scheme, credentials }) => {
-                    let mut value =
-                        reqwest::header::HeaderValue::from_str(&format!("{scheme} {}", credentials.expose()))
-                            .map_err(|_| "the Authorization credentials are not a valid header value".to_string())?;
-                    value.set_sensitive(true);
-                    request.header(reqwest::header::AUTHORIZATION, value)
-                }
-                None => request,
-            };
-            let describe = |e: reqwest::Error| describe_reqwest(&e, self.timeout);
-            let response = request.send().await.map_err(describe)?;
+            let response = self.send(path, form).await?;
             let status = response.status().as_u16();
-            // Not `text()`: it decodes into a second copy of a body that can be megabytes of
-            // JSON. Prometheus answers UTF-8; the buffer becomes the String in place.
-            let bytes = response.bytes().await.map_err(describe)?;
+            // Not `text()`: it decodes into a second copy of the body. Prometheus answers
+            // UTF-8; the buffer becomes the String in place.
+            let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e, self.timeout))?;
             let body = match String::from_utf8(Vec::from(bytes)) {
                 Ok(body) => body,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
             };
             Ok(RawResponse { status, body })
+        })
+    }
+
+    fn call_streamed<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
+        Box::pin(async move {
+            let response = self.send(path, form).await?;
+            let status = response.status().as_u16();
+            let timeout = self.timeout;
+            let body = response.bytes_stream().map(move |chunk| chunk.map_err(|e| describe_reqwest(&e, timeout)));
+            Ok(StreamedResponse { status, body: body.boxed() })
         })
     }
 }
@@ -261,18 +303,82 @@ impl PromClient {
     /// An instant query of histogram buckets (`sum(irate(…_bucket…)) by (le, …)`), grouped into
     /// histograms while the answer's vector is decoded, one element at a time: a vector of
     /// 78,000 buckets is never held as 78,000 samples.
+    ///
+    /// The body is decoded while it arrives (on a blocking thread fed chunk by chunk), so the
+    /// answer (9 MB for `stat po -A` over 3,000 pods) is never held whole in memory.
     pub async fn query_buckets(&self, query: &str, at: Option<f64>) -> Result<BucketGroups, BackendError> {
-        let body = self.send_query(query, at).await?;
-        let result = self.vector(&body, query)?;
-        decode_buckets(result.get()).map_err(|e| self.error(format!("malformed vector for query {query:?}: {e}")))
+        let StreamedResponse { status, mut body } = self
+            .transport
+            .call_streamed("api/v1/query", Some(query_form(query, at)))
+            .await
+            .map_err(|e| self.error(e))?;
+        if !(200..300).contains(&status) {
+            // Error answers are small: read (at most 64 KiB of) them for the message.
+            let mut text = Vec::new();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| self.error(e))?;
+                text.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_LIMIT - text.len().min(ERROR_BODY_LIMIT))]);
+                if text.len() >= ERROR_BODY_LIMIT {
+                    break;
+                }
+            }
+            return Err(self.status_error(status, &String::from_utf8_lossy(&text)));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+        let decoder = tokio::task::spawn_blocking(move || {
+            let mut reader = ChunkReader { chunks: rx, current: Bytes::new(), head: Vec::new() };
+            let decoded = decode_bucket_envelope(&mut reader);
+            if decoded.is_err() {
+                // The message quotes the answer's first line: read up to HEAD_BYTES of it.
+                let mut sink = [0u8; HEAD_BYTES];
+                while reader.head.len() < HEAD_BYTES && matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+            }
+            (decoded, reader.head)
+        });
+        let mut failed = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                // A closed channel means the decoder stopped early (on an error it reports).
+                Ok(chunk) => {
+                    if tx.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let (decoded, head) = decoder.await.map_err(|e| self.error(format!("decoding the answer failed: {e}")))?;
+        if let Some(cause) = failed {
+            return Err(self.error(cause));
+        }
+        let envelope = match decoded {
+            Ok(envelope) => envelope,
+            Err(e) if e.is_data() => {
+                return Err(self.error(format!("malformed vector for query {query:?}: {e}")));
+            }
+            Err(_) => {
+                let head = String::from_utf8_lossy(&head);
+                return Err(self.error(format!("answer is not Prometheus JSON: {}", first_line(&head))));
+            }
+        };
+        if envelope.status != "success" {
+            return Err(self.error(format!("query {query:?} failed ({}): {}", envelope.error_type, envelope.error)));
+        }
+        match (envelope.result_type, envelope.groups) {
+            (Some(kind), _) if kind != "vector" => {
+                Err(self.error(format!("query {query:?} returned a {kind}, not a vector")))
+            }
+            (Some(_), Some(groups)) => Ok(groups),
+            _ => Err(self.error("answer has no data")),
+        }
     }
 
     async fn send_query(&self, query: &str, at: Option<f64>) -> Result<String, BackendError> {
-        let mut form = vec![("query", query.to_string())];
-        if let Some(at) = at {
-            form.push(("time", format_time(at)));
-        }
-        self.send("api/v1/query", Some(form)).await
+        self.send("api/v1/query", Some(query_form(query, at))).await
     }
 
     /// The raw `result` of a successful answer that is an instant vector.
@@ -301,16 +407,24 @@ impl PromClient {
         let RawResponse { status, body } = self.transport.call(path, form).await.map_err(|e| self.error(e))?;
         let status =
             reqwest::StatusCode::from_u16(status).map_err(|_| self.error(format!("invalid HTTP status {status}")))?;
-        // Prometheus answers 400/422/503 with its JSON error envelope; keep its message.
         if !status.is_success() {
-            if let Ok(env) = serde_json::from_str::<Envelope>(&body)
-                && env.status == "error"
-            {
-                return Err(self.error(format!("{} ({}): {}", status, env.error_type, env.error)));
-            }
-            return Err(self.error(format!("HTTP {status}: {}", first_line(&body))));
+            return Err(self.status_error(status.as_u16(), &body));
         }
         Ok(body)
+    }
+
+    /// The error of a non-2xx answer. Prometheus answers 400/422/503 with its JSON error
+    /// envelope; keep its message.
+    fn status_error(&self, status: u16, body: &str) -> BackendError {
+        let Ok(status) = reqwest::StatusCode::from_u16(status) else {
+            return self.error(format!("invalid HTTP status {status}"));
+        };
+        if let Ok(env) = serde_json::from_str::<Envelope>(body)
+            && env.status == "error"
+        {
+            return self.error(format!("{} ({}): {}", status, env.error_type, env.error));
+        }
+        self.error(format!("HTTP {status}: {}", first_line(body)))
     }
 
     fn decode<'a>(&self, body: &'a str, query: &str) -> Result<Data<'a>, BackendError> {
@@ -323,9 +437,142 @@ impl PromClient {
     }
 }
 
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// Chunks (of up to a few tens of KiB each) buffered between the socket and the decoder.
+const CHUNKS_IN_FLIGHT: usize = 16;
+/// The first bytes of an answer kept for the message when it is not JSON.
+const HEAD_BYTES: usize = 256;
+
+fn query_form(query: &str, at: Option<f64>) -> Vec<(&'static str, String)> {
+    let mut form = vec![("query", query.to_string())];
+    if let Some(at) = at {
+        form.push(("time", format_time(at)));
+    }
+    form
+}
+
+/// A blocking reader over body chunks sent by the task reading the socket; keeps the first
+/// [`HEAD_BYTES`] for error messages.
+struct ChunkReader {
+    chunks: tokio::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+    head: Vec<u8>,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current.advance(n);
+        if self.head.len() < HEAD_BYTES {
+            let take = n.min(HEAD_BYTES - self.head.len());
+            self.head.extend_from_slice(&buf[..take]);
+        }
+        Ok(n)
+    }
+}
+
+/// What a bucket query's answer said, decoded in one pass.
+#[derive(Default)]
+struct BucketEnvelope {
+    status: String,
+    error_type: String,
+    error: String,
+    result_type: Option<String>,
+    /// None when there was no `result`, or it was skipped because the type is not a vector.
+    groups: Option<BucketGroups>,
+}
+
+/// Decodes a whole answer (`{"status":…,"data":{"resultType":…,"result":[…]}}`) from a reader,
+/// the `result` elements straight into [`BucketGroups`] as they are read.
+fn decode_bucket_envelope(reader: impl Read) -> Result<BucketEnvelope, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, reader));
+    let mut envelope = BucketEnvelope::default();
+    EnvelopeSeed(&mut envelope).deserialize(&mut de)?;
+    de.end()?;
+    Ok(envelope)
+}
+
+struct EnvelopeSeed<'e>(&'e mut BucketEnvelope);
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Prometheus API answer")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "status" => self.0.status = map.next_value()?,
+                "errorType" => self.0.error_type = map.next_value()?,
+                "error" => self.0.error = map.next_value()?,
+                "data" => map.next_value_seed(DataSeed(self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct DataSeed<'e>(&'e mut BucketEnvelope);
+
+impl<'de> DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the answer's data")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "resultType" => self.0.result_type = Some(map.next_value()?),
+                // Prometheus names the type first; a result of another type is skipped, and the
+                // type reported.
+                "result" if self.0.result_type.as_deref().is_none_or(|t| t == "vector") => {
+                    let mut groups = BucketGroups::new();
+                    map.next_value_seed(GroupBuckets(&mut groups))?;
+                    self.0.groups = Some(groups);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Decodes an instant vector of histogram buckets (the JSON array of `result`) straight into
 /// [`BucketGroups`]: each element is read into a transient sample, its `le` taken out of its
 /// labels, and its count added to its group's histogram before the next element is read.
+#[cfg(test)]
 fn decode_buckets(result: &str) -> Result<BucketGroups, serde_json::Error> {
     let mut groups = BucketGroups::new();
     let mut de = serde_json::Deserializer::from_str(result);
@@ -577,6 +824,96 @@ mod tests {
         let client = PromClient::with_transport(Arc::new(Fixed(good)), "http://prom/".into());
         let groups = client.query_buckets("b", Some(1.5)).await.expect("decodes");
         assert_eq!(by_pod(&groups.quantiles(&[0.5])[0])["a"], 2.0);
+    }
+
+    /// A body in chunks of `size` bytes, then (optionally) a transport failure.
+    struct Chunked {
+        status: u16,
+        body: String,
+        size: usize,
+        fail: Option<&'static str>,
+    }
+
+    impl Transport for Chunked {
+        fn call<'a>(
+            &'a self,
+            _path: &'a str,
+            _form: Option<Vec<(&'static str, String)>>,
+        ) -> BoxFuture<'a, Result<RawResponse, String>> {
+            Box::pin(async move { Err("not used".to_string()) })
+        }
+
+        fn call_streamed<'a>(
+            &'a self,
+            _path: &'a str,
+            _form: Option<Vec<(&'static str, String)>>,
+        ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
+            let mut chunks: Vec<Result<Bytes, String>> =
+                self.body.as_bytes().chunks(self.size).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+            if let Some(cause) = self.fail {
+                chunks.push(Err(cause.to_string()));
+            }
+            let status = self.status;
+            Box::pin(async move { Ok(StreamedResponse { status, body: futures::stream::iter(chunks).boxed() }) })
+        }
+    }
+
+    fn chunked(status: u16, body: impl Into<String>, size: usize) -> PromClient {
+        let transport = Chunked { status, body: body.into(), size, fail: None };
+        PromClient::with_transport(Arc::new(transport), "http://prom/".into())
+    }
+
+    #[tokio::test]
+    async fn bucket_answers_decode_the_same_in_any_chunking() {
+        let mut result = String::from("[");
+        for pod in 0..40 {
+            for (i, le) in ["1", "5", "10", "+Inf"].iter().enumerate() {
+                let sep = if result.len() > 1 { "," } else { "" };
+                let count = (pod % 7 + 1) * (i + 1);
+                result.push_str(&format!(
+                    r#"{sep}{{"metric":{{"le":"{le}","namespace":"n\"s","pod":"p-{pod}"}},"value":[1.5,"{count}"]}}"#
+                ));
+            }
+        }
+        result.push(']');
+        // Other fields around the data, in another order, are ignored.
+        let body =
+            format!(r#"{{"data":{{"resultType":"vector","result":{result}}},"warnings":["w"],"status":"success"}}"#);
+        let whole = decode_buckets(&result).expect("decodes").quantiles(&[0.5, 0.95, 0.99]);
+        assert_eq!(whole[0].len(), 40);
+        for size in [1, 7, 100, 4096, body.len()] {
+            let groups = chunked(200, body.clone(), size).query_buckets("b", None).await.expect("decodes");
+            let streamed = groups.quantiles(&[0.5, 0.95, 0.99]);
+            for (s, w) in streamed.iter().zip(&whole) {
+                assert_eq!(by_pod(s), by_pod(w), "chunks of {size}");
+                assert_eq!(s[0].labels["namespace"], "n\"s");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn streamed_bucket_answers_report_every_failure() {
+        let cause = |client: PromClient| async move { client.query_buckets("b", None).await.expect_err("fails").cause };
+        let not_json = cause(chunked(200, "<html>\nproxy error</html>", 3)).await;
+        assert_eq!(not_json, "answer is not Prometheus JSON: <html>");
+        let failed = r#"{"status":"error","errorType":"execution","error":"query timed out"}"#;
+        assert_eq!(cause(chunked(200, failed, 5)).await, "query \"b\" failed (execution): query timed out");
+        let unprocessable = r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#;
+        assert_eq!(cause(chunked(422, unprocessable, 5)).await, "422 Unprocessable Entity (bad_data): parse error");
+        assert_eq!(cause(chunked(502, "bad gateway\nmore", 4)).await, "HTTP 502 Bad Gateway: bad gateway");
+        let matrix =
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]}]}}"#;
+        assert_eq!(cause(chunked(200, matrix, 9)).await, "query \"b\" returned a matrix, not a vector");
+        assert_eq!(cause(chunked(200, r#"{"status":"success"}"#, 9)).await, "answer has no data");
+        let truncated = vector_body(r#"[{"metric":{"le":"1"},"value":[1,"1"]}"#);
+        assert!(cause(chunked(200, truncated, 9)).await.starts_with("answer is not Prometheus JSON"));
+        let bad_value = vector_body(r#"[{"metric":{"le":"1"},"value":[1,"x"]}]"#);
+        assert!(cause(chunked(200, bad_value, 9)).await.starts_with("malformed vector for query \"b\""));
+        // A connection lost mid-answer is the cause, not a JSON error.
+        let body = vector_body(r#"[{"metric":{"le":"1"},"value":[1,"1"]}]"#);
+        let cut = Chunked { status: 200, body: body[..30].to_string(), size: 8, fail: Some("connection reset") };
+        let client = PromClient::with_transport(Arc::new(cut), "http://prom/".into());
+        assert_eq!(client.query_buckets("b", None).await.expect_err("cut").cause, "connection reset");
     }
 
     #[test]
