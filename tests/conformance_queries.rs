@@ -60,15 +60,16 @@ fn stat_queries_match_linkerd() {
         want.sort();
         assert_eq!(got, want, "case {name}");
         // The lviz plan sends the same queries, except that each `histogram_quantile(q, B)`
-        // triple becomes B alone.
+        // triple becomes B alone, asked in two parts: B's selector with `le=~L` and `le!~L`.
         let mut merged: Vec<String> = want
             .iter()
-            .map(|q| match q.strip_prefix("histogram_quantile(") {
+            .flat_map(|q| match q.strip_prefix("histogram_quantile(") {
                 Some(rest) => {
                     let inner = rest.split_once(", ").map(|(_, b)| b).unwrap_or_default();
-                    inner.strip_suffix(')').unwrap_or_default().to_string()
+                    let bucket_rates = inner.strip_suffix(')').unwrap_or_default();
+                    ["=~", "!~"].map(|op| with_le_matcher(bucket_rates, op)).to_vec()
                 }
-                None => q.clone(),
+                None => vec![q.clone()],
             })
             .collect();
         merged.sort();
@@ -77,4 +78,16 @@ fn stat_queries_match_linkerd() {
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} stat query cases found");
+}
+
+/// `sum(irate(m{a="1", c="2"}[w])) by (…)` with `le<op>"<lower bounds>"` added to the selector,
+/// matchers sorted as lviz and Linkerd print them (the conformance cases hold no `, ` in values).
+fn with_le_matcher(bucket_rates: &str, op: &str) -> String {
+    let (head, rest) = bucket_rates.split_once('{').expect("a selector");
+    let (matchers, tail) = rest.split_once('}').expect("a closed selector");
+    let le = format!("le{op}\"{}\"", lviz::engine::promql::LOWER_LE);
+    let mut all: Vec<String> = matchers.split(", ").filter(|m| !m.is_empty()).map(str::to_string).collect();
+    all.push(le);
+    all.sort();
+    format!("{head}{{{}}}{tail}", all.join(", "))
 }

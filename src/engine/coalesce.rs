@@ -77,7 +77,8 @@ enum Ask {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    query: String,
+    /// The query text; for quantiles, the parts of the bucket vector.
+    queries: Vec<String>,
     ask: Ask,
     at: EvalTime,
 }
@@ -106,6 +107,7 @@ struct Counters {
 struct State {
     inner: Arc<dyn Metrics>,
     permits: Semaphore,
+    max_in_flight: usize,
     cache_ttl: Option<Duration>,
     in_flight: Mutex<HashMap<Key, Flight>>,
     cache: Mutex<HashMap<Key, Cached>>,
@@ -123,11 +125,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn flight_key(query: &str, ask: &Ask, at: Option<f64>) -> Key {
-    Key { query: query.to_string(), ask: ask.clone(), at: at.map_or(EvalTime::Now, |t| EvalTime::At(t.to_bits())) }
+fn flight_key(queries: &[String], ask: &Ask, at: Option<f64>) -> Key {
+    Key { queries: queries.to_vec(), ask: ask.clone(), at: at.map_or(EvalTime::Now, |t| EvalTime::At(t.to_bits())) }
 }
 
-fn cache_key(query: &str, ask: &Ask, at: Option<f64>) -> Key {
+fn cache_key(queries: &[String], ask: &Ask, at: Option<f64>) -> Key {
     let at = match at {
         Some(t) => EvalTime::At(t.to_bits()),
         None => {
@@ -135,7 +137,7 @@ fn cache_key(query: &str, ask: &Ask, at: Option<f64>) -> Key {
             EvalTime::NowBucket(now / NOW_BUCKET_SECS)
         }
     };
-    Key { query: query.to_string(), ask: ask.clone(), at }
+    Key { queries: queries.to_vec(), ask: ask.clone(), at }
 }
 
 impl Coalescing {
@@ -143,6 +145,7 @@ impl Coalescing {
         let state = State {
             inner,
             permits: Semaphore::new(options.max_in_flight.max(1)),
+            max_in_flight: options.max_in_flight.max(1),
             cache_ttl: options.cache_ttl.filter(|ttl| !ttl.is_zero()),
             in_flight: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
@@ -183,15 +186,18 @@ impl Coalescing {
         let flight_key = key.clone();
         let flight = async move {
             let answer = {
-                // The semaphore is never closed; should it be, the query goes out unbounded.
-                let _permit = state.permits.acquire().await.ok();
-                state.counters.sent.fetch_add(1, Ordering::Relaxed);
+                // One permit per query sent (the parts of a bucket vector go out together). The
+                // semaphore is never closed; should it be, the queries go out unbounded.
+                let sent = flight_key.queries.len();
+                let wanted = u32::try_from(sent.clamp(1, state.max_in_flight)).unwrap_or(1);
+                let _permits = state.permits.acquire_many(wanted).await.ok();
+                state.counters.sent.fetch_add(sent as u64, Ordering::Relaxed);
                 state.ask(&flight_key, at).await
             };
             match &answer {
                 Ok(value) => state.remember(cache_key, value),
                 Err(_) => {
-                    state.counters.failed.fetch_add(1, Ordering::Relaxed);
+                    state.counters.failed.fetch_add(flight_key.queries.len() as u64, Ordering::Relaxed);
                 }
             }
             lock(&state.in_flight).remove(&flight_key);
@@ -208,10 +214,13 @@ impl State {
     /// Sends `key`'s question to the wrapped backend.
     async fn ask(&self, key: &Key, at: Option<f64>) -> Answer {
         match &key.ask {
-            Ask::Vector => self.inner.query(&key.query, at).await.map(|v| Value::Vector(Arc::new(v))),
+            Ask::Vector => {
+                let query = key.queries.first().map(String::as_str).unwrap_or_default();
+                self.inner.query(query, at).await.map(|v| Value::Vector(Arc::new(v)))
+            }
             Ask::Quantiles(bits) => {
                 let qs: Vec<f64> = bits.iter().map(|b| f64::from_bits(*b)).collect();
-                self.inner.query_quantiles(&key.query, &qs, at).await.map(|v| Value::Quantiles(Arc::new(v)))
+                self.inner.query_quantiles(&key.queries, &qs, at).await.map(|v| Value::Quantiles(Arc::new(v)))
             }
         }
     }
@@ -232,13 +241,14 @@ impl State {
 impl Coalescing {
     /// The answer to `ask` about `query`: from the cache, from a flight already on its way, or
     /// from a new flight.
-    async fn fetch(&self, query: &str, ask: Ask, at: Option<f64>) -> Answer {
-        let cache_key = cache_key(query, &ask, at);
+    async fn fetch(&self, queries: &[String], ask: Ask, at: Option<f64>) -> Answer {
+        let cache_key = cache_key(queries, &ask, at);
         if let Some(value) = self.cached(&cache_key) {
-            self.state.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            // Counted in queries, like `sent`: a bucket vector's parts count one each.
+            self.state.counters.cache_hits.fetch_add(queries.len() as u64, Ordering::Relaxed);
             return Ok(value);
         }
-        let (flight, started) = self.join_or_start(flight_key(query, &ask, at), cache_key, at);
+        let (flight, started) = self.join_or_start(flight_key(queries, &ask, at), cache_key, at);
         if started {
             // Run the flight on its own so it finishes (and frees its permit and its map
             // entry) even if every caller gives up, e.g. on a request timeout.
@@ -246,7 +256,7 @@ impl Coalescing {
                 runtime.spawn(flight.clone());
             }
         } else {
-            self.state.counters.coalesced.fetch_add(1, Ordering::Relaxed);
+            self.state.counters.coalesced.fetch_add(queries.len() as u64, Ordering::Relaxed);
         }
         flight.await
     }
@@ -265,7 +275,7 @@ fn mismatch(query: &str) -> BackendError {
 impl Metrics for Coalescing {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>> {
         Box::pin(async move {
-            match self.fetch(query, Ask::Vector, at).await? {
+            match self.fetch(std::slice::from_ref(&query.to_string()), Ask::Vector, at).await? {
                 // Usually the last holder (one caller, no cache): the samples move, uncopied.
                 Value::Vector(samples) => Ok(Arc::try_unwrap(samples).unwrap_or_else(|shared| (*shared).clone())),
                 Value::Quantiles(_) => Err(mismatch(query)),
@@ -275,15 +285,15 @@ impl Metrics for Coalescing {
 
     fn query_quantiles<'a>(
         &'a self,
-        bucket_query: &'a str,
+        bucket_parts: &'a [String],
         quantiles: &'a [f64],
         at: Option<f64>,
     ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
         Box::pin(async move {
             let ask = Ask::Quantiles(quantiles.iter().map(|q| q.to_bits()).collect());
-            match self.fetch(bucket_query, ask, at).await? {
+            match self.fetch(bucket_parts, ask, at).await? {
                 Value::Quantiles(vectors) => Ok(Arc::try_unwrap(vectors).unwrap_or_else(|shared| (*shared).clone())),
-                Value::Vector(_) => Err(mismatch(bucket_query)),
+                Value::Vector(_) => Err(mismatch(&bucket_parts.join(" / "))),
             }
         })
     }
@@ -432,16 +442,29 @@ mod tests {
         let inner = Slow::new(false);
         let c = wrap(&inner, CoalesceOptions { max_in_flight: 4, cache_ttl: Some(Duration::from_secs(60)) });
         let qs = [0.5, 0.99];
-        let answers = futures::future::join_all((0..5).map(|_| c.query_quantiles("b", &qs, Some(7.0)))).await;
+        let parts = ["b1".to_string(), "b2".to_string()];
+        let answers = futures::future::join_all((0..5).map(|_| c.query_quantiles(&parts, &qs, Some(7.0)))).await;
         assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|v| v.len() == 2)), "{answers:?}");
-        assert_eq!(inner.calls.load(Ordering::SeqCst), 1);
-        assert_eq!(c.stats(), CoalesceStats { sent: 1, coalesced: 4, cache_hits: 0, failed: 0 });
-        // Cached; but the vector of the same text, or other quantiles, are other questions.
-        assert!(c.query_quantiles("b", &qs, Some(7.0)).await.is_ok());
-        assert!(c.query("b", Some(7.0)).await.is_ok_and(|v| v.len() == 1));
-        assert!(c.query_quantiles("b", &[0.5], Some(7.0)).await.is_ok_and(|v| v.len() == 1));
-        assert_eq!(inner.calls.load(Ordering::SeqCst), 3);
-        assert_eq!(c.stats().cache_hits, 1);
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2, "each part once");
+        assert_eq!(c.stats(), CoalesceStats { sent: 2, coalesced: 8, cache_hits: 0, failed: 0 });
+        // Cached; but the vector of one part, or other quantiles, are other questions.
+        assert!(c.query_quantiles(&parts, &qs, Some(7.0)).await.is_ok());
+        assert!(c.query("b1", Some(7.0)).await.is_ok_and(|v| v.len() == 1));
+        assert!(c.query_quantiles(&parts, &[0.5], Some(7.0)).await.is_ok_and(|v| v.len() == 1));
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 5);
+        assert_eq!(c.stats().cache_hits, 2, "in queries: two parts");
+    }
+
+    #[tokio::test]
+    async fn parts_hold_one_permit_each_and_never_more_than_all() {
+        let inner = Slow::new(false);
+        let c = wrap(&inner, CoalesceOptions { max_in_flight: 1, cache_ttl: None });
+        let parts = ["p1".to_string(), "p2".to_string(), "p3".to_string()];
+        // Three parts under a limit of one: the flight takes the one permit, not three (which
+        // would wait forever).
+        let answer = tokio::time::timeout(Duration::from_secs(5), c.query_quantiles(&parts, &[0.5], None)).await;
+        assert!(answer.is_ok_and(|a| a.is_ok()));
+        assert_eq!(c.stats().sent, 3);
     }
 
     #[tokio::test]

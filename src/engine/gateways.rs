@@ -28,8 +28,9 @@ pub struct GatewayQueries {
     pub alive: String,
     /// p50, p95, p99 of the probe latency.
     pub latency: [String; 3],
-    /// The bucket rates the three quantiles are computed from (lviz plan).
-    pub latency_buckets: String,
+    /// The bucket rates the three quantiles are computed from (lviz plan); one part (one row
+    /// per cluster).
+    pub latency_buckets: Vec<String>,
 }
 
 impl GatewayQueries {
@@ -38,7 +39,7 @@ impl GatewayQueries {
     pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
         let latency: &[String] = match plan {
             QueryPlan::Linkerd => &self.latency,
-            QueryPlan::Lviz => std::slice::from_ref(&self.latency_buckets),
+            QueryPlan::Lviz => &self.latency_buckets,
         };
         std::iter::once(&self.alive).chain(latency)
     }
@@ -57,7 +58,7 @@ pub fn plan(spec: &GatewaysSpec) -> GatewayQueries {
     GatewayQueries {
         alive: format!("sum(gateway_alive{f}) by ({CLUSTER_LABEL})"),
         latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
-        latency_buckets: buckets,
+        latency_buckets: vec![buckets],
     }
 }
 
@@ -113,7 +114,7 @@ impl Engine {
         let queries = plan(&spec);
         let query_plan = self.settings().query_plan;
         let texts: BTreeSet<String> = queries.texts(query_plan).cloned().collect();
-        let latency = [(&queries.latency_buckets, &queries.latency)];
+        let latency = [(queries.latency_buckets.as_slice(), &queries.latency)];
         let (results, paired) = futures::join!(self.run_plan(texts, &latency, spec.at), async {
             match self.inventory() {
                 Some(kube) => kube.mirrored_service_counts().await.map(Some),

@@ -23,19 +23,20 @@ use crate::prom::{BackendError, PromClient, Sample};
 /// Anything that answers instant PromQL queries: Prometheus itself, or a stand-in in tests.
 pub trait Metrics: Send + Sync {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>>;
-    /// `histogram_quantile(q, <bucket_query>)` for each of `quantiles`, computed in lviz from
-    /// one answer to `bucket_query` (`sum(irate(…_bucket…)) by (le, …)`): one vector per
-    /// quantile, one sample per histogram. Backends that can decode the bucket vector as it
-    /// arrives override this so the (large) vector is never held whole.
+    /// `histogram_quantile(q, <bucket vector>)` for each of `quantiles`, computed in lviz from
+    /// the answers to `bucket_parts`, the parts of one bucket-rate vector (`sum(irate(…_bucket…))
+    /// by (le, …)` split by disjoint `le` sets, asked concurrently): one vector per quantile, one
+    /// sample per histogram. Backends that can decode the bucket vector as it arrives override
+    /// this so the (large) vector is never held whole.
     fn query_quantiles<'a>(
         &'a self,
-        bucket_query: &'a str,
+        bucket_parts: &'a [String],
         quantiles: &'a [f64],
         at: Option<f64>,
     ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
         Box::pin(async move {
-            let samples = self.query(bucket_query, at).await?;
-            Ok(quantile::histogram_quantiles(&samples, quantiles))
+            let parts = try_join_all(bucket_parts.iter().map(|q| self.query(q, at))).await?;
+            Ok(quantile::histogram_quantiles(&parts.concat(), quantiles))
         })
     }
     /// `global.scrape_interval`, when the backend exposes its configuration.
@@ -48,11 +49,18 @@ impl Metrics for PromClient {
     }
     fn query_quantiles<'a>(
         &'a self,
-        bucket_query: &'a str,
+        bucket_parts: &'a [String],
         quantiles: &'a [f64],
         at: Option<f64>,
     ) -> BoxFuture<'a, Result<Vec<Vec<Sample>>, BackendError>> {
-        Box::pin(async move { Ok(self.query_buckets(bucket_query, at).await?.quantiles(quantiles)) })
+        Box::pin(async move {
+            let parts = try_join_all(bucket_parts.iter().map(|q| self.query_buckets(q, at))).await?;
+            let mut groups = quantile::BucketGroups::new();
+            for part in parts {
+                groups.merge(part);
+            }
+            Ok(groups.quantiles(quantiles))
+        })
     }
     fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
         Box::pin(PromClient::scrape_interval(self))
@@ -159,21 +167,25 @@ impl Engine {
         Ok(answers.into_iter().collect())
     }
 
-    /// Like [`Engine::run_queries`], but each bucket-rate query of `latency` that is among
-    /// `queries` is answered by the backend's [`Metrics::query_quantiles`]: `results` then holds
-    /// the three `histogram_quantile` texts it stands for (p50, p95, p99), as if Linkerd's plan
-    /// had sent them, and not the bucket vector itself. Under Linkerd's plan the bucket queries
-    /// are not among `queries` and this is `run_queries`.
+    /// Like [`Engine::run_queries`], but each bucket-rate vector of `latency` (its parts)
+    /// among `queries` is answered by the backend's [`Metrics::query_quantiles`]: `results` then
+    /// holds the three `histogram_quantile` texts it stands for (p50, p95, p99), as if Linkerd's
+    /// plan had sent them, and not the bucket vector itself. Under Linkerd's plan the bucket
+    /// queries are not among `queries` and this is `run_queries`.
     pub async fn run_plan(
         &self,
         mut queries: BTreeSet<String>,
-        latency: &[(&String, &[String; 3])],
+        latency: &[(&[String], &[String; 3])],
         at: Option<f64>,
     ) -> Result<Results, BackendError> {
-        let mut wanted: BTreeMap<&String, &[String; 3]> = BTreeMap::new();
-        for (buckets, texts) in latency {
-            if queries.remove(*buckets) {
-                wanted.insert(*buckets, *texts);
+        let mut wanted: BTreeMap<&[String], &[String; 3]> = BTreeMap::new();
+        for (parts, texts) in latency {
+            let mut asked = false;
+            for part in parts.iter() {
+                asked |= queries.remove(part);
+            }
+            if asked {
+                wanted.insert(*parts, *texts);
             }
         }
         let metrics = self.metrics.as_ref();

@@ -40,6 +40,27 @@ impl Matcher {
     pub fn regex(name: &str, pattern: &str) -> Self {
         Matcher(format!("{name}=~{}", quote(pattern)))
     }
+    pub fn not_regex(name: &str, pattern: &str) -> Self {
+        Matcher(format!("{name}!~{}", quote(pattern)))
+    }
+}
+
+/// The first half of the Linkerd proxy's 26 latency bucket bounds (1 ms … 300 ms); the other
+/// half (400 ms … 50 s, `+Inf`) is everything else.
+pub const LOWER_LE: &str = "1|2|3|4|5|10|20|30|40|50|100|200|300";
+
+/// The lviz plan's bucket rates of one histogram, `sum(irate(<metric><labels>[<window>])) by
+/// (le, <group>)`, as two queries over disjoint `le` sets: `le=~"1|…|300"` and its negation.
+/// Each output series is one `le` of one group, so it lands in exactly one part and has the same
+/// value as in the unsplit query, whatever bounds a histogram really has (unknown ones fall in
+/// the second part); split evenly for Linkerd's bounds, the parts run on two Prometheus cores at
+/// once. Prometheus evaluates one query on one core; Linkerd's three `histogram_quantile`
+/// queries use three, but each recomputes every bucket rate.
+pub fn bucket_rate_parts(metric: &str, labels: &Selector, window: &str, group: &str) -> Vec<String> {
+    [Matcher::regex("le", LOWER_LE), Matcher::not_regex("le", LOWER_LE)]
+        .into_iter()
+        .map(|le| format!("sum(irate({metric}{}[{window}])) by (le, {group})", labels.clone().with(le).render()))
+        .collect()
 }
 
 /// A set of matchers, printed `{a="1", b="2"}` sorted as whole strings. For plain equality
@@ -138,8 +159,9 @@ pub struct StatQueries {
     pub tcp_connections: String,
     pub tcp_read_bytes: String,
     pub tcp_write_bytes: String,
-    /// The bucket rates the quantiles are computed from (for the lviz query plan).
-    pub latency_buckets: String,
+    /// The bucket rates the quantiles are computed from (for the lviz query plan), in parts
+    /// ([`bucket_rate_parts`]).
+    pub latency_buckets: Vec<String>,
 }
 
 pub const QUANTILES: [(&str, f64); 3] = [("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99)];
@@ -166,7 +188,7 @@ impl StatQueries {
                 "sum(increase(tcp_write_bytes_total{}[{window}])) by ({g})",
                 bytes_labels.render()
             ),
-            latency_buckets: buckets,
+            latency_buckets: bucket_rate_parts("response_latency_ms_bucket", labels, window, &g),
         }
     }
 }
@@ -190,5 +212,23 @@ mod tests {
             .with(Matcher::eq("direction", "inbound"));
         assert_eq!(s.render(), r#"{direction="inbound", namespace="emojivoto", pod="emojivoto-1"}"#);
         assert_eq!(Selector::new().render(), "{}");
+    }
+
+    #[test]
+    fn bucket_rates_come_in_two_disjoint_parts() {
+        let labels = Selector::new().with(Matcher::eq("direction", "inbound")).with(Matcher::eq("namespace", "a\"b"));
+        let parts = bucket_rate_parts("response_latency_ms_bucket", &labels, "1m", "namespace, pod");
+        assert_eq!(
+            parts,
+            [
+                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le=~"1|2|3|4|5|10|20|30|40|50|100|200|300", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
+                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le!~"1|2|3|4|5|10|20|30|40|50|100|200|300", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
+            ]
+        );
+        // Linkerd's 26 bounds split 13/13.
+        let bounds = "1 2 3 4 5 10 20 30 40 50 100 200 300 400 500 1000 2000 3000 4000 5000 10000 20000 30000 40000 50000 +Inf";
+        let lower: Vec<&str> = LOWER_LE.split('|').collect();
+        let (first, second): (Vec<&str>, Vec<&str>) = bounds.split(' ').partition(|b| lower.contains(b));
+        assert_eq!((first.len(), second.len()), (13, 13));
     }
 }

@@ -163,6 +163,17 @@ impl BucketGroups {
         }
     }
 
+    /// Adds every bucket of `other` (another part of the same vector) to this one.
+    pub fn merge(&mut self, other: BucketGroups) {
+        if self.groups.is_empty() {
+            self.groups = other.groups;
+            return;
+        }
+        for (labels, buckets) in other.groups {
+            self.groups.entry(labels).or_default().extend(buckets);
+        }
+    }
+
     /// How many histograms (groups) have been seen.
     pub fn len(&self) -> usize {
         self.groups.len()
@@ -177,8 +188,12 @@ impl BucketGroups {
         let mut out: Vec<Vec<Sample>> = qs.iter().map(|_| Vec::with_capacity(self.groups.len())).collect();
         for (labels, buckets) in self.groups {
             let histogram = Histogram::new(buckets);
-            for (vector, q) in out.iter_mut().zip(qs) {
-                vector.push(Sample { labels: labels.clone(), value: histogram.quantile(*q) });
+            let last = qs.len().saturating_sub(1);
+            let mut labels = Some(labels);
+            for (i, (vector, q)) in out.iter_mut().zip(qs).enumerate() {
+                // The last quantile takes the labels; the others copy them.
+                let labels = if i == last { labels.take() } else { labels.clone() };
+                vector.push(Sample { labels: labels.unwrap_or_default(), value: histogram.quantile(*q) });
             }
         }
         out

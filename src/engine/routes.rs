@@ -32,8 +32,9 @@ pub struct RouteQueries {
     pub actual: Option<String>,
     /// p50, p95, p99.
     pub latency: [String; 3],
-    /// The bucket rates the three quantiles are computed from (lviz plan).
-    pub latency_buckets: String,
+    /// The bucket rates the three quantiles are computed from (lviz plan); one part (a route
+    /// table is small).
+    pub latency_buckets: Vec<String>,
 }
 
 impl RouteQueries {
@@ -42,13 +43,13 @@ impl RouteQueries {
     pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
         let latency: &[String] = match plan {
             QueryPlan::Linkerd => &self.latency,
-            QueryPlan::Lviz => std::slice::from_ref(&self.latency_buckets),
+            QueryPlan::Lviz => &self.latency_buckets,
         };
         std::iter::once(&self.requests).chain(self.actual.iter()).chain(latency)
     }
 
     /// The bucket-rate query and the three quantile texts it answers, for [`Engine::run_plan`].
-    pub fn latency_set(&self) -> (&String, &[String; 3]) {
+    pub fn latency_set(&self) -> (&[String], &[String; 3]) {
         (&self.latency_buckets, &self.latency)
     }
 }
@@ -89,7 +90,7 @@ pub fn plan_table_grouped(spec: &RoutesSpec, target: &Target, fqdns: &[String], 
             format!("sum(increase(route_actual_response_total{l}[{w}])) by (rt_route, dst, classification{x})")
         }),
         latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
-        latency_buckets: buckets,
+        latency_buckets: vec![buckets],
     }
 }
 

@@ -86,9 +86,7 @@ pub fn query_texts(plans: &[KindPlan], tcp: bool, query_plan: QueryPlan) -> BTre
         out.insert(p.queries.requests.clone());
         match query_plan {
             QueryPlan::Linkerd => out.extend(p.queries.latency.iter().cloned()),
-            QueryPlan::Lviz => {
-                out.insert(p.queries.latency_buckets.clone());
-            }
+            QueryPlan::Lviz => out.extend(p.queries.latency_buckets.iter().cloned()),
         }
         if tcp {
             out.insert(p.queries.tcp_connections.clone());
@@ -276,7 +274,8 @@ impl Engine {
         if self.inventory().is_none() && !spec.label_selector.is_empty() {
             return Ok(error_response(NEEDS_KUBE_SELECTOR.to_string()));
         }
-        let latency: Vec<_> = plans.iter().map(|p| (&p.queries.latency_buckets, &p.queries.latency)).collect();
+        let latency: Vec<_> =
+            plans.iter().map(|p| (p.queries.latency_buckets.as_slice(), &p.queries.latency)).collect();
         let (results, inventory, window_check) =
             futures::join!(self.run_plan(queries, &latency, spec.at), self.stat_inventory(&spec, &kinds), async {
                 if spec.skip_stats { Ok(()) } else { self.check_window(&spec.window).await }

@@ -316,7 +316,14 @@ async fn bench(a: BenchArgs) -> Result<()> {
     let pods = mesh.pod_count();
     let (start, end) = (EVAL_TIME - a.minutes * 60, EVAL_TIME);
     let shards = a.shards.unwrap_or_else(|| auto_shards(&mesh, start, end));
-    let opts = PrometheusOptions { start, end, shards: Some(shards), ..PrometheusOptions::default() };
+    // Prometheus's default 2 min query timeout would cut Linkerd's plan short at 10× on 2 cores.
+    let opts = PrometheusOptions {
+        start,
+        end,
+        shards: Some(shards),
+        extra_args: vec!["--query.timeout=10m".to_string()],
+        ..PrometheusOptions::default()
+    };
     eprintln!("generating and backfilling {pods} pods × {} min in up to {shards} shard(s)…", a.minutes);
     // The mesh moves to the loader and back: no second copy of a 10× model.
     let (mesh, prometheus) = tokio::task::spawn_blocking(move || {
