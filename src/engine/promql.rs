@@ -226,7 +226,8 @@ mod tests {
             ]
         );
         // Linkerd's 26 bounds split 13/13.
-        let bounds = "1 2 3 4 5 10 20 30 40 50 100 200 300 400 500 1000 2000 3000 4000 5000 10000 20000 30000 40000 50000 +Inf";
+        let bounds =
+            "1 2 3 4 5 10 20 30 40 50 100 200 300 400 500 1000 2000 3000 4000 5000 10000 20000 30000 40000 50000 +Inf";
         let lower: Vec<&str> = LOWER_LE.split('|').collect();
         let (first, second): (Vec<&str>, Vec<&str>) = bounds.split(' ').partition(|b| lower.contains(b));
         assert_eq!((first.len(), second.len()), (13, 13));
