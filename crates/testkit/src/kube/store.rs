@@ -225,6 +225,13 @@ impl Store {
 
     /// Objects matching namespace and selectors, in stable order (before pagination).
     pub fn select(&self, res: &Resource, ns: Option<&str>, q: &ListQuery) -> Result<Vec<Value>, ApiError> {
+        Ok(self.matching(res, ns, q)?.into_iter().cloned().collect())
+    }
+
+    /// The objects `select` answers, borrowed: a page copies only its own items (a real API
+    /// server pages from its watch cache; copying every pod for each of a list's pages made
+    /// a 3,000-pod list several times slower than one).
+    fn matching(&self, res: &Resource, ns: Option<&str>, q: &ListQuery) -> Result<Vec<&Value>, ApiError> {
         let labels = match &q.label_selector {
             Some(s) => LabelSelector::parse(s).map_err(bad_request)?,
             None => LabelSelector::default(),
@@ -238,13 +245,12 @@ impl Store {
             .filter(|o| ns.is_none() || o["metadata"]["namespace"].as_str() == ns)
             .filter(|o| labels.matches(&o["metadata"]["labels"]))
             .filter(|o| fields.matches(o))
-            .cloned()
             .collect())
     }
 
     /// A `XxxList` body with `limit`/`continue` pagination (the token is an opaque offset).
     pub fn list(&self, res: &Resource, ns: Option<&str>, q: &ListQuery) -> Result<Value, ApiError> {
-        let items = self.select(res, ns, q)?;
+        let items = self.matching(res, ns, q)?;
         let offset = match &q.continue_token {
             Some(t) if !t.is_empty() => decode_continue(t)
                 .ok_or_else(|| bad_request("continue key is not valid: invalid continue token".into()))?,
@@ -255,7 +261,7 @@ impl Store {
             Some(l) if l > 0 => (offset + l).min(total),
             _ => total,
         };
-        let page: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+        let page: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).cloned().collect();
         let mut metadata = json!({"resourceVersion": self.resource_version()});
         if end < total {
             metadata["continue"] = json!(encode_continue(end));
