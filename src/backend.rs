@@ -1,47 +1,48 @@
 //! The two ways a command gets its answers: the embedded engine (lviz queries Prometheus and
-//! Kubernetes itself) or a remote metrics API. Both speak the API types, so rendering and
-//! everything after it is the same code.
+//! Kubernetes itself) or a remote metrics API. Both answer every endpoint of the list with the
+//! same types and the same [`Rejection`]s, so rendering and everything after it is one code
+//! path. A new front-end (another wire protocol) is one more variant here.
 
-use crate::api::{
-    EdgesRequest, EdgesResponse, GatewaysRequest, GatewaysResponse, StatSummaryRequest, StatSummaryResponse,
-    TopRoutesRequest, TopRoutesResponse,
-};
-use crate::engine::Engine;
-use crate::error::CliError;
-use crate::remote::RemoteClient;
+use std::io::Write;
+
+use lviz_api::{Answer, AnswerFuture, Endpoint, Rejection, Validated};
+use lviz_engine::Engine;
+use lviz_engine::coalesce::CoalesceOptions;
+use lviz_http::RemoteClient;
+
+use crate::settings::Settings;
 
 pub enum Backend {
     Embedded(Engine),
-    /// `--api-addr`: a metrics API (`lviz serve`) answers.
+    /// `--api-addr`: a metrics API (`lviz serve`) answers over HTTP JSON.
     Remote(RemoteClient),
 }
 
+impl<E> Answer<E> for Backend
+where
+    E: Endpoint,
+    Engine: Answer<E>,
+{
+    fn answer<'a>(&'a self, request: &'a Validated<E>) -> AnswerFuture<'a, E::Ok> {
+        match self {
+            Backend::Embedded(engine) => engine.answer(request),
+            Backend::Remote(client) => client.answer(request),
+        }
+    }
+}
+
 impl Backend {
-    pub async fn stat(&self, req: &StatSummaryRequest) -> Result<StatSummaryResponse, CliError> {
-        match self {
-            Backend::Embedded(engine) => Ok(engine.stat(req).await?),
-            Backend::Remote(client) => client.stat(req).await,
+    /// The backend the settings ask for: remote with `--api-addr`, else the embedded engine
+    /// (whose notes, e.g. `-v`'s, go to stderr as they happen).
+    pub async fn connect(settings: &Settings) -> Result<Backend, Rejection> {
+        if let Some(url) = &settings.api_addr {
+            return Ok(Backend::Remote(RemoteClient::new(url, settings.timeout)?));
         }
-    }
-
-    pub async fn top_routes(&self, req: &TopRoutesRequest) -> Result<TopRoutesResponse, CliError> {
-        match self {
-            Backend::Embedded(engine) => Ok(engine.top_routes(req).await?),
-            Backend::Remote(client) => client.top_routes(req).await,
-        }
-    }
-
-    pub async fn edges(&self, req: &EdgesRequest) -> Result<EdgesResponse, CliError> {
-        match self {
-            Backend::Embedded(engine) => Ok(engine.edges(req).await?),
-            Backend::Remote(client) => client.edges(req).await,
-        }
-    }
-
-    pub async fn gateways(&self, req: &GatewaysRequest) -> Result<GatewaysResponse, CliError> {
-        match self {
-            Backend::Embedded(engine) => Ok(engine.gateways(req).await?),
-            Backend::Remote(client) => client.gateways(req).await,
-        }
+        let mut note = |line: String| {
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        };
+        let composed =
+            lviz_engine::compose(&settings.engine, CoalesceOptions::default(), settings.verbose, &mut note).await?;
+        Ok(Backend::Embedded(composed.engine))
     }
 }

@@ -1,34 +1,44 @@
 //! The one error reporter and exit-code policy: 0 ok (an empty result is ok), 1 a backend
-//! failed or an object is missing, 2 usage, 3 a `--fail-if` gate failed ([`GATE_FAILED`]; not
-//! an error: the output is printed in full).
+//! failed, an object is missing or the API rejected the request, 2 usage, 3 a `--fail-if` gate
+//! failed ([`GATE_FAILED`]; not an error: the output is printed in full).
 
-use crate::engine::EngineError;
-use crate::prom::BackendError;
+use lviz_api::Rejection;
 
 /// Exit code when a `--fail-if` gate fails (distinct from 1 and 2, so CI can tell a breach
 /// from a broken check).
 pub const GATE_FAILED: u8 = 3;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CliError {
-    /// Bad arguments, flags or values.
-    #[error("{0}")]
+    /// Bad arguments, flags or values, found before anything was asked.
     Usage(String),
-    /// A named object does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    #[error(transparent)]
-    Backend(#[from] BackendError),
-    /// The metrics API (embedded or remote) answered with its `error` object.
-    #[error("{0}")]
-    Response(String),
+    /// A backend (embedded engine or remote API) did not answer.
+    Rejected(Rejection),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) => f.write_str(m),
+            CliError::Rejected(r) => r.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<Rejection> for CliError {
+    fn from(r: Rejection) -> Self {
+        CliError::Rejected(r)
+    }
 }
 
 impl CliError {
+    /// The one mapping of an error to an exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => 2,
-            CliError::NotFound(_) | CliError::Backend(_) | CliError::Response(_) => 1,
+            CliError::Usage(_) | CliError::Rejected(Rejection::Usage(_)) => 2,
+            CliError::Rejected(Rejection::Invalid(_) | Rejection::NotFound(_) | Rejection::Backend(_)) => 1,
         }
     }
 
@@ -39,11 +49,7 @@ impl CliError {
     }
 }
 
-impl From<EngineError> for CliError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::NotFound(m) => CliError::NotFound(m),
-            EngineError::Backend(b) => CliError::Backend(b),
-        }
-    }
+/// A usage error.
+pub fn usage(message: impl Into<String>) -> CliError {
+    CliError::Usage(message.into())
 }

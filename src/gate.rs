@@ -12,8 +12,8 @@
 //! Rows without traffic (every metric `-`) pass every gate, unless `--fail-on-no-traffic` is set:
 //! then they fail every gate, and so does an empty result. Pure; no I/O.
 
-use crate::api::window::parse_go_duration;
-use crate::render::{MetricLine, RowMetrics};
+use lviz_api::window::parse_go_duration;
+use lviz_render::{MetricLine, RowMetrics};
 
 /// Which command's rows a gate is checked against (their metrics differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

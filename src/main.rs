@@ -7,7 +7,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = match lviz::cli::Cli::try_parse() {
+    let cli = match lviz::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if !matches!(cli.command, lviz::cli::Command::Serve(_)) {
+    if !matches!(cli.command, lviz::commands::Command::Serve(_)) {
         one_malloc_arena();
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use lviz::api::StatSummaryRequest;
-use lviz::api::resource::STAT_ALL_KINDS;
-use lviz::api::validate::stat_request;
-use lviz::engine::stat::{plan_kind, query_texts};
-use lviz::engine::{EngineSettings, QueryPlan};
+use lviz_api::StatSummaryRequest;
+use lviz_api::resource::STAT_ALL_KINDS;
+use lviz_api::stat_request;
+use lviz_engine::views::stat::{plan_kind, query_texts};
+use lviz_engine::{EngineSettings, QueryPlan};
 
 fn conformance_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance"));
@@ -41,7 +41,7 @@ fn stat_queries_match_linkerd() {
         let mut request: StatSummaryRequest = serde_json::from_value(raw).expect("request");
         request.skip_stats = skip_stats;
         let spec = stat_request(&request).unwrap_or_else(|e| panic!("{name}: rejected: {e}"));
-        let kinds = if spec.target.kind == lviz::api::ResourceKind::All {
+        let kinds = if spec.target.kind == lviz_api::ResourceKind::All {
             STAT_ALL_KINDS.to_vec()
         } else {
             vec![spec.target.kind]
@@ -85,7 +85,7 @@ fn stat_queries_match_linkerd() {
 fn with_le_matcher(bucket_rates: &str, op: &str) -> String {
     let (head, rest) = bucket_rates.split_once('{').expect("a selector");
     let (matchers, tail) = rest.split_once('}').expect("a closed selector");
-    let le = format!("le{op}\"{}\"", lviz::engine::promql::LOWER_LE);
+    let le = format!("le{op}\"{}\"", lviz_engine::promql::LOWER_LE);
     let mut all: Vec<String> = matchers.split(", ").filter(|m| !m.is_empty()).map(str::to_string).collect();
     all.push(le);
     all.sort();

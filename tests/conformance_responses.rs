@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use lviz::api::StatSummaryRequest;
-use lviz::engine::{Engine, EngineSettings, Metrics, QueryPlan};
-use lviz::k8s::{self, KubeSettings};
-use lviz::prom::{BackendError, Sample};
+use lviz_api::{Answer, Envelope, Rejection, Stat, StatSummaryRequest, StatSummaryResponse, Validated};
+use lviz_engine::{Engine, EngineSettings, Metrics, QueryPlan};
+use lviz_k8s::{self as k8s, KubeSettings};
+use lviz_prom::{BackendError, Sample};
 use lviz_testkit::kube::FakeKube;
 use serde_json::Value;
 
@@ -72,6 +72,19 @@ fn request(case: &Value) -> StatSummaryRequest {
     req
 }
 
+/// The response the metrics API gives: an invalid request is its error object, as upstream.
+async fn stat(engine: &Engine, req: StatSummaryRequest) -> Result<StatSummaryResponse, Rejection> {
+    let result = match Validated::<Stat>::new(req) {
+        Ok(valid) => engine.answer(&valid).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(ok) => Ok(Envelope::ok(ok)),
+        Err(Rejection::Invalid(message)) => Ok(Envelope::error(message)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Upstream's comparison order: tables without rows first, then by the first row's type.
 fn normalise(mut response: Value) -> Value {
     if let Some(tables) = response["ok"]["stat_tables"].as_array_mut() {
@@ -100,7 +113,7 @@ async fn stat_responses_match_linkerd() {
         // Every query answers the same vector, which only means something to Linkerd's queries.
         let engine_settings = EngineSettings { query_plan: QueryPlan::Linkerd, ..EngineSettings::default() };
         let engine = Engine::new(Arc::new(SameVector(samples(case))), inventory, engine_settings);
-        let response = engine.stat(&request(case)).await;
+        let response = stat(&engine, request(case)).await;
         let checks: Vec<&str> =
             case["upstream_checks"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         if let Some(message) = case["expected_error"].as_str() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lviz::prom::{PromClient, PromConfig};
+use lviz_prom::{PromClient, PromConfig};
 
 #[tokio::test]
 async fn prometheus_and_kube_clients_coexist() {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lviz::cli::generate::{SHELLS, completion_file_name, completion_script, generated_files};
+use lviz::commands::generate::{SHELLS, completion_file_name, completion_script, generated_files};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

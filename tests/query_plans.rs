@@ -11,8 +11,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{env, lviz_raw};
-use lviz::engine::quantile::histogram_quantiles;
-use lviz::prom::Sample;
+use lviz_prom::Sample;
+use lviz_prom::quantile::histogram_quantiles;
 use lviz_testkit::fixtures::emojivoto_objects;
 use lviz_testkit::kube::FakeKube;
 use lviz_testkit::mesh::EVAL_TIME;

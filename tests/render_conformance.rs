@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lviz::api::{EdgesResponse, StatSummaryResponse, TopRoutesResponse};
-use lviz::render::{EdgesView, OutputFormat, Rendered, RoutesView, StatView, render_edges, render_routes, render_stat};
+use lviz_api::{EdgesResponse, StatSummaryResponse, TopRoutesResponse};
+use lviz_render::{EdgesView, OutputFormat, Rendered, RoutesView, StatView, render_edges, render_routes, render_stat};
 use serde_json::Value;
 
 const GOLDEN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/golden");

@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use clap::Parser;
-use lviz::cli::Cli;
-use lviz::cli::resolve::{Plan, resolve};
-use lviz::server::router;
+use lviz::Cli;
+use lviz::settings::Env;
+use lviz_http::server::router;
 use lviz_testkit::mesh::EVAL_TIME;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -28,9 +28,8 @@ fn app(prometheus_url: Option<&str>, serve_flags: &[&str]) -> axum::Router {
     let mut argv = vec!["lviz", "--prometheus-url", prom, "--kubeconfig", &kubeconfig, "serve"];
     argv.extend(serve_flags);
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("serve flags: {e}"));
-    let (settings, plan) = resolve(cli, &|_| Ok("default".to_string()), false).expect("resolve");
-    let Plan::Serve(options) = plan else { panic!("not a serve plan") };
-    let state = runtime().block_on(lviz::serve_state(&settings, &options)).expect("serve state");
+    let env = Env { default_namespace: &|_| Ok("default".to_string()), color: false };
+    let state = runtime().block_on(lviz::commands::serve::prepare_cli(cli, &env)).expect("serve state").0;
     let app = router(state);
     wait_for_kube_caches(&app);
     app
@@ -305,7 +304,7 @@ fn body_without_json_content_type_is_415() {
 
 #[test]
 fn oversized_body_is_413() {
-    let padding = "x".repeat(lviz::server::BODY_LIMIT + 1);
+    let padding = "x".repeat(lviz_http::server::BODY_LIMIT + 1);
     let body = format!(r#"{{"resource_type":"deployment","namespace":"{padding}"}}"#);
     let message = call(shared_app(), "POST", "/api/v1/stat", Some(&body)).error(StatusCode::PAYLOAD_TOO_LARGE);
     assert!(message.contains("length limit"), "{message}");

@@ -10,10 +10,15 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use clap::Parser;
-use lviz::api::{EdgesRequest, GatewaysRequest, StatSummaryRequest, TopRoutesRequest};
-use lviz::cli::Cli;
-use lviz::cli::resolve::{Plan, Settings, resolve};
-use lviz::server::router;
+use lviz::Cli;
+use lviz::settings::{Env, Settings, Tables};
+use lviz_api::{
+    Answer as _, Edges, EdgesRequest, Endpoint, Envelope, Gateways, GatewaysRequest, Rejection, Stat,
+    StatSummaryRequest, TopRoutes, TopRoutesRequest, Validated,
+};
+use lviz_engine::Engine;
+use lviz_engine::coalesce::CoalesceOptions;
+use lviz_http::server::{AppState, router};
 use lviz_testkit::fixtures::emojivoto_objects;
 use lviz_testkit::kube::FakeKube;
 use lviz_testkit::mesh::EVAL_TIME;
@@ -30,22 +35,52 @@ fn fake_kube() -> FakeKube {
     FakeKube::start_background(emojivoto_objects()).unwrap_or_else(|e| panic!("fake Kubernetes API: {e:#}"))
 }
 
-/// What `lviz --prometheus-url … --kubeconfig … serve <flags>` resolves to.
-fn settings(kube: &FakeKube, serve_flags: &[&str]) -> (Settings, lviz::server::ServeOptions) {
+fn default_ns(_: &lviz_k8s::KubeSettings) -> Result<String, lviz::CliError> {
+    Ok("default".to_string())
+}
+
+const ENV: Env = Env { default_namespace: &default_ns, color: false };
+
+/// `lviz --prometheus-url … --kubeconfig … serve <flags>`.
+fn cli(kube: &FakeKube, serve_flags: &[&str]) -> Cli {
     let kubeconfig = kube.kubeconfig_path().to_string_lossy().to_string();
     let prometheus = shared_prometheus().url();
     let mut argv = vec!["lviz", "--prometheus-url", &prometheus, "--kubeconfig", &kubeconfig, "serve"];
     argv.extend(serve_flags);
-    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("serve flags: {e}"));
-    let (settings, plan) = resolve(cli, &|_| Ok("default".to_string()), false).expect("resolve");
-    let Plan::Serve(options) = plan else { panic!("not a serve plan") };
-    (settings, options)
+    Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("serve flags: {e}"))
+}
+
+/// The server's state for those flags, caches starting (not waited for).
+fn state(kube: &FakeKube, serve_flags: &[&str]) -> AppState {
+    runtime().block_on(lviz::commands::serve::prepare_cli(cli(kube, serve_flags), &ENV)).expect("serve state").0
+}
+
+/// What the embedded CLI would use with the same flags.
+fn settings(kube: &FakeKube) -> Settings {
+    let Cli { global, .. } = cli(kube, &[]);
+    lviz::settings::resolve(global, Tables::default(), &ENV).expect("settings").0
 }
 
 /// The server's router, caches starting (not waited for).
 fn app(kube: &FakeKube, serve_flags: &[&str]) -> axum::Router {
-    let (settings, options) = settings(kube, serve_flags);
-    router(runtime().block_on(lviz::serve_state(&settings, &options)).expect("serve state"))
+    router(state(kube, serve_flags))
+}
+
+/// A live engine's answer as the server would encode it: the response, or an invalid request's
+/// error object; other rejections are the server's error statuses.
+fn live<E: Endpoint>(engine: &Engine, request: E::Request) -> Result<String, Rejection>
+where
+    Engine: lviz_api::Answer<E>,
+{
+    let result = match Validated::<E>::new(request) {
+        Ok(valid) => runtime().block_on(engine.answer(&valid)),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(ok) => Ok(encode(&Envelope::ok(ok))),
+        Err(Rejection::Invalid(message)) => Ok(encode(&Envelope::<()>::error(message))),
+        Err(e) => Err(e),
+    }
 }
 
 struct Answer {
@@ -130,11 +165,13 @@ fn stat_requests() -> Vec<StatSummaryRequest> {
 #[test]
 fn cached_answers_equal_live_answers() {
     let kube = fake_kube();
-    let (settings, options) = settings(&kube, &["--cache-ttl", "0s"]);
-    let server = router(runtime().block_on(lviz::serve_state(&settings, &options)).expect("serve state"));
-    let live = runtime().block_on(lviz::embedded_engine(&settings)).expect("live engine");
+    let server = app(&kube, &["--cache-ttl", "0s"]);
+    let settings = settings(&kube);
+    let mut quiet = |_| {};
+    let compose = lviz_engine::compose(&settings.engine, CoalesceOptions::default(), false, &mut quiet);
+    let engine = runtime().block_on(compose).map(|c| c.engine).expect("live engine");
     assert_eq!(wait_ready(&server, Duration::from_secs(20)).status, StatusCode::OK);
-    let same = |path: &str, request: String, live: Result<String, lviz::engine::EngineError>| {
+    let same = |path: &str, request: String, live: Result<String, Rejection>| {
         let cached = call(&server, "POST", path, Some(&request));
         match live {
             Ok(live) => assert_eq!(cached.body, live, "{path} {request}"),
@@ -142,7 +179,7 @@ fn cached_answers_equal_live_answers() {
         }
     };
     for request in stat_requests() {
-        let answer = runtime().block_on(live.stat(&request)).map(|r| encode(&r));
+        let answer = live::<Stat>(&engine, request.clone());
         same("/api/v1/stat", encode(&request), answer);
     }
     let routes = TopRoutesRequest {
@@ -153,13 +190,13 @@ fn cached_answers_equal_live_answers() {
         at: Some(EVAL_TIME as f64),
         ..Default::default()
     };
-    let answer = runtime().block_on(live.top_routes(&routes)).map(|r| encode(&r));
+    let answer = live::<TopRoutes>(&engine, routes.clone());
     same("/api/v1/top-routes", encode(&routes), answer);
     let edges = EdgesRequest { resource_type: "deployment".into(), at: Some(EVAL_TIME as f64), ..Default::default() };
-    let answer = runtime().block_on(live.edges(&edges)).map(|r| encode(&r));
+    let answer = live::<Edges>(&engine, edges.clone());
     same("/api/v1/edges", encode(&edges), answer);
     let gateways = GatewaysRequest { at: Some(EVAL_TIME as f64), ..Default::default() };
-    let answer = runtime().block_on(live.gateways(&gateways)).map(|r| encode(&r));
+    let answer = live::<Gateways>(&engine, gateways.clone());
     same("/api/v1/gateways", encode(&gateways), answer);
 }
 

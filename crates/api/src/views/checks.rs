@@ -1,0 +1,139 @@
+//! `POST /api/v1/checks` (lviz extension): the facts lviz's empty-result hints are derived from,
+//! checked where the backends are, so a CLI in remote mode gets the same hints as one that
+//! queries Prometheus and Kubernetes itself. Each answer is `None` when it was not asked for or
+//! could not be checked: a hint is only ever derived from a check that ran.
+
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::endpoint;
+use crate::resource::ResourceKind;
+use crate::rows::Resource;
+use crate::validate::{canonical_kind, check_at};
+
+endpoint! {
+    /// The Checks endpoint.
+    Checks, "checks", "/api/v1/checks", ChecksRequest, ChecksOk, ChecksSpec, checks_request
+}
+
+/// Which facts to check. Everything is optional; an empty request checks nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChecksRequest {
+    /// Evaluation time of the Prometheus checks, Unix seconds (absent: now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<f64>,
+    /// Does Prometheus hold any Linkerd proxy series at `at`?
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub proxy_series: bool,
+    /// What is Prometheus's scrape interval?
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub scrape_interval: bool,
+    /// Do these objects exist? (`type` canonical, e.g. `namespace`, `deployment`.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exist: Vec<Resource>,
+    /// How many objects of a kind (matching a label selector) are there in a namespace?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<ObjectCount>,
+    /// How many running and meshed pods does this namespace have?
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pods_in: String,
+    /// Does this object send outbound requests at `at`?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sends: Option<Resource>,
+}
+
+/// The objects to count: `type` (canonical) in `namespace` ("" = every namespace).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ObjectCount {
+    pub namespace: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label_selector: String,
+}
+
+/// The facts found. `None`: not asked, or the check could not run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChecksOk {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_series: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scrape_interval_seconds: Option<f64>,
+    /// One entry per asked object, in the order asked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exist: Vec<Existence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pods: Option<PodTally>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sends: Option<bool>,
+}
+
+/// Whether one object exists (`None`: could not tell).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Existence {
+    pub resource: Resource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+}
+
+/// Pods of a namespace that are Running or Pending, and how many of them carry the proxy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PodTally {
+    pub running: u64,
+    pub meshed: u64,
+}
+
+/// A checked request: kinds resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecksSpec {
+    pub at: Option<f64>,
+    pub proxy_series: bool,
+    pub scrape_interval: bool,
+    pub exist: Vec<(ResourceKind, Resource)>,
+    pub count: Option<(ResourceKind, ObjectCount)>,
+    pub pods_in: String,
+    pub sends: Option<(ResourceKind, Resource)>,
+}
+
+fn kind_of(resource: &Resource) -> Result<(ResourceKind, Resource), String> {
+    Ok((canonical_kind(&resource.kind)?, resource.clone()))
+}
+
+pub fn checks_request(req: &ChecksRequest) -> Result<ChecksSpec, String> {
+    check_at(req.at)?;
+    let count = match &req.count {
+        Some(c) => Some((canonical_kind(&c.kind)?, c.clone())),
+        None => None,
+    };
+    Ok(ChecksSpec {
+        at: req.at,
+        proxy_series: req.proxy_series,
+        scrape_interval: req.scrape_interval,
+        exist: req.exist.iter().map(kind_of).collect::<Result<_, _>>()?,
+        count,
+        pods_in: req.pods_in.clone(),
+        sends: req.sends.as_ref().map(kind_of).transpose()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_must_be_canonical() {
+        let mut req = ChecksRequest::default();
+        req.exist.push(Resource { namespace: "x".into(), kind: "deploy".into(), name: "web".into() });
+        assert_eq!(checks_request(&req).unwrap_err(), "unimplemented resource type: deploy");
+        req.exist[0].kind = "deployment".into();
+        let spec = checks_request(&req).expect("valid");
+        assert_eq!(spec.exist[0].0, ResourceKind::Deployment);
+        assert_eq!(serde_json::to_string(&ChecksRequest::default()).expect("json"), "{}");
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per endpoint: its pure query building and assembly (exact-string tested), and
+//! its [`Answer`](lviz_api::Answer) implementation for the [`Engine`](crate::Engine), the only
+//! part that awaits the clients.
+
+pub mod checks;
+pub mod edges;
+pub mod gateways;
+pub mod routes;
+pub mod stat;

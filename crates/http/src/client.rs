@@ -1,0 +1,122 @@
+//! A client of a metrics API over HTTP JSON (`lviz serve`, or anything speaking
+//! `metrics-api.openapi.yml`): POSTs any endpoint's request to its path and reads back the same
+//! answer the embedded engine gives. Generic over [`Endpoint`]: no endpoint is written here.
+//!
+//! Statuses come back as the embedded engine's rejections: an error object with 404 is
+//! [`Rejection::NotFound`]; with another 4xx (or inside a 200) it is [`Rejection::Invalid`];
+//! anything else is [`Rejection::Backend`] naming "metrics API" and the redacted URL. An answer
+//! with neither `ok` nor `error` is malformed, not an empty success.
+
+use std::time::Duration;
+
+use lviz_api::{
+    Answer, AnswerFuture, BackendError, Endpoint, Envelope, Rejection, ResponseError, Validated, redact_url,
+};
+
+/// The backend name in messages.
+pub const BACKEND: &str = "metrics API";
+
+#[derive(Debug, Clone)]
+pub struct RemoteClient {
+    base: url::Url,
+    shown: String,
+    http: reqwest::Client,
+}
+
+/// Just the error object, to read any error body whatever the endpoint.
+#[derive(serde::Deserialize)]
+struct ErrorEnvelope {
+    error: Option<ResponseError>,
+}
+
+impl RemoteClient {
+    /// `url` is the API's base (`http://metrics-api.linkerd-viz:8085`, a path prefix is fine).
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, BackendError> {
+        let shown = redact_url(url);
+        let fail = |cause: String| BackendError { backend: BACKEND, url: shown.clone(), cause };
+        let mut base = url::Url::parse(url).map_err(|e| fail(format!("invalid URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(fail(format!("unsupported URL scheme {:?}", base.scheme())));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| fail(format!("cannot build HTTP client: {e}")))?;
+        Ok(RemoteClient { base, shown, http })
+    }
+
+    /// The redacted base URL, for messages.
+    pub fn shown_url(&self) -> &str {
+        &self.shown
+    }
+
+    fn error(&self, cause: impl Into<String>) -> Rejection {
+        Rejection::Backend(BackendError { backend: BACKEND, url: self.shown.clone(), cause: cause.into() })
+    }
+
+    async fn post<E: Endpoint>(&self, req: &E::Request) -> Result<E::Ok, Rejection> {
+        let path = E::PATH.trim_start_matches('/');
+        let url = self.base.join(path).map_err(|e| self.error(format!("invalid URL: {e}")))?;
+        let response = self.http.post(url).json(req).send().await.map_err(|e| self.error(describe(&e)))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| self.error(describe(&e)))?;
+        if status.is_success() {
+            let envelope: Envelope<E::Ok> = serde_json::from_str(&body).map_err(|e| {
+                self.error(format!("answer to {path} is not the API's JSON ({e}): {}", first_line(&body)))
+            })?;
+            return envelope
+                .into_result()
+                .unwrap_or_else(|| Err(self.error(format!("answer to {path} has neither `ok` nor `error`"))));
+        }
+        let message = serde_json::from_str::<ErrorEnvelope>(&body).ok().and_then(|e| e.error).map(|e| e.error);
+        Err(match message {
+            Some(m) if status == reqwest::StatusCode::NOT_FOUND => Rejection::NotFound(m),
+            Some(m) if status.is_client_error() => Rejection::Invalid(m),
+            Some(m) => self.error(format!("{status}: {m}")),
+            None => self.error(format!("{path} answered {status}: {}", first_line(&body))),
+        })
+    }
+}
+
+impl<E: Endpoint> Answer<E> for RemoteClient {
+    fn answer<'a>(&'a self, request: &'a Validated<E>) -> AnswerFuture<'a, E::Ok> {
+        Box::pin(self.post::<E>(request.request()))
+    }
+}
+
+fn first_line(body: &str) -> String {
+    let line = body.lines().next().unwrap_or("").trim();
+    let cut: String = line.chars().take(120).collect();
+    if cut.is_empty() { "(empty body)".to_string() } else { cut }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "request timed out".to_string();
+    }
+    // The innermost cause is the useful one ("Connection refused (os error 111)").
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    if e.is_connect() { format!("cannot connect: {text}") } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_redacted() {
+        let err = RemoteClient::new("ftp://u:pw@h", Duration::from_secs(1)).unwrap_err().to_string();
+        assert_eq!(err, "metrics API at ftp://u:***@h/: unsupported URL scheme \"ftp\"");
+        let c = RemoteClient::new("http://h:8085/prefix", Duration::from_secs(1)).expect("valid");
+        assert_eq!(c.base.join("api/v1/stat").expect("join").as_str(), "http://h:8085/prefix/api/v1/stat");
+    }
+}

@@ -1,0 +1,155 @@
+//! The live [`Source`]: a paginated list, or a single get, per call. The CLI asks once per
+//! command, so it reads the API server directly. Each list page is reduced to [`Object`]s as it
+//! arrives, so a 3,000-pod list never holds 3,000 full pod specs at once.
+
+use futures::future::BoxFuture;
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Pod, ReplicationController, Service};
+use kube::api::{Api, DynamicObject, ListParams};
+use lviz_api::{BackendError, ResourceKind};
+use serde::de::DeserializeOwned;
+
+use crate::BACKEND;
+use crate::error::{KubeError, describe};
+use crate::object::{Object, Reduce, namespace_object, route_names, service_profile_resource};
+use crate::source::Source;
+
+const PAGE_SIZE: u32 = 500;
+
+/// Reads the API server on every call.
+pub struct LiveSource {
+    client: kube::Client,
+    shown_url: String,
+}
+
+/// A kube error as lviz reports it: a 404 is NotFound with the API server's words; anything else
+/// names the backend and its (redacted) URL.
+pub fn api_error(shown_url: &str, e: kube::Error) -> KubeError {
+    match e {
+        kube::Error::Api(status) if status.code == 404 || status.reason == "NotFound" => {
+            KubeError::NotFound(status.message.clone())
+        }
+        kube::Error::Api(status) => KubeError::Backend(BackendError {
+            backend: BACKEND,
+            url: shown_url.to_string(),
+            cause: format!("{} ({}): {}", status.reason, status.code, status.message),
+        }),
+        other => {
+            KubeError::Backend(BackendError { backend: BACKEND, url: shown_url.to_string(), cause: describe(&other) })
+        }
+    }
+}
+
+impl LiveSource {
+    pub fn new(client: kube::Client, shown_url: String) -> Self {
+        LiveSource { client, shown_url }
+    }
+
+    fn error(&self, e: kube::Error) -> KubeError {
+        api_error(&self.shown_url, e)
+    }
+
+    fn api<K>(&self, namespace: &str) -> Api<K>
+    where
+        K: kube::Resource<Scope = NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        if namespace.is_empty() {
+            Api::all(self.client.clone())
+        } else {
+            Api::namespaced(self.client.clone(), namespace)
+        }
+    }
+
+    /// A paginated list, or a single get when `name` is set (a missing object is NotFound).
+    async fn fetch<K>(
+        &self,
+        api: Api<K>,
+        name: &str,
+        labels: &str,
+        reduce: impl Fn(&K) -> Object,
+    ) -> Result<Vec<Object>, KubeError>
+    where
+        K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
+    {
+        if !name.is_empty() {
+            return api.get(name).await.map(|o| vec![reduce(&o)]).map_err(|e| self.error(e));
+        }
+        let mut items = Vec::new();
+        let mut params = ListParams::default().limit(PAGE_SIZE);
+        if !labels.is_empty() {
+            params = params.labels(labels);
+        }
+        loop {
+            let page = api.list(&params).await.map_err(|e| self.error(e))?;
+            let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+            items.extend(page.items.iter().map(&reduce));
+            match next {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    async fn namespaced<K>(&self, ns: &str, name: &str, labels: &str) -> Result<Vec<Object>, KubeError>
+    where
+        K: Reduce,
+        K::DynamicType: Default,
+    {
+        self.fetch(self.api::<K>(ns), name, labels, K::reduce).await
+    }
+
+    async fn list(&self, kind: ResourceKind, ns: &str, name: &str, labels: &str) -> Result<Vec<Object>, KubeError> {
+        use ResourceKind as K;
+        match kind {
+            K::Namespace => {
+                let api: Api<Namespace> = Api::all(self.client.clone());
+                self.fetch(api, name, labels, namespace_object).await
+            }
+            K::Pod => self.namespaced::<Pod>(ns, name, labels).await,
+            K::Deployment => self.namespaced::<Deployment>(ns, name, labels).await,
+            K::ReplicaSet => self.namespaced::<ReplicaSet>(ns, name, labels).await,
+            K::StatefulSet => self.namespaced::<StatefulSet>(ns, name, labels).await,
+            K::DaemonSet => self.namespaced::<DaemonSet>(ns, name, labels).await,
+            K::Job => self.namespaced::<Job>(ns, name, labels).await,
+            K::CronJob => self.namespaced::<CronJob>(ns, name, labels).await,
+            K::ReplicationController => self.namespaced::<ReplicationController>(ns, name, labels).await,
+            K::Service => self.namespaced::<Service>(ns, name, labels).await,
+            other => Err(KubeError::Backend(BackendError {
+                backend: BACKEND,
+                url: self.shown_url.clone(),
+                cause: format!("unimplemented resource type: {other}"),
+            })),
+        }
+    }
+}
+
+impl Source for LiveSource {
+    fn objects<'a>(
+        &'a self,
+        kind: ResourceKind,
+        ns: &'a str,
+        name: &'a str,
+        labels: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Object>, KubeError>> {
+        Box::pin(self.list(kind, ns, name, labels))
+    }
+
+    fn profile_routes<'a>(
+        &'a self,
+        ns: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>, KubeError>> {
+        Box::pin(async move {
+            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), ns, &service_profile_resource());
+            let profile = api.get_opt(name).await.map_err(|e| self.error(e))?;
+            Ok(profile.map(|p| route_names(&p)))
+        })
+    }
+
+    fn unsynced(&self) -> Option<Vec<String>> {
+        None
+    }
+}

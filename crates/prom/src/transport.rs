@@ -1,0 +1,226 @@
+//! How request bytes reach the Prometheus HTTP API: the [`Transport`] seam, and its direct
+//! HTTP(S) implementation with reqwest (rustls, custom CA, client certificate, auth headers,
+//! TLS server name). Another transport (the Kubernetes API server's service proxy) lives with
+//! whoever composes backends. Nothing here decodes an answer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
+
+use crate::http_config::{Auth, HttpAccess};
+
+/// Where a Prometheus is and how to reach it.
+#[derive(Debug, Clone, Default)]
+pub struct PromConfig {
+    /// Base URL, possibly with a path prefix (`http://vmselect:8481/select/0/prometheus`).
+    pub url: String,
+    pub timeout: Duration,
+    /// Authentication, extra headers and TLS.
+    pub access: HttpAccess,
+}
+
+/// An answer before decoding: the status code and the body.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// An answer whose body is handed over in chunks as they arrive.
+pub struct StreamedResponse {
+    pub status: u16,
+    pub body: BoxStream<'static, Result<Bytes, String>>,
+}
+
+/// How requests reach the Prometheus HTTP API: directly over HTTP(S), or through something in
+/// between (the Kubernetes API server's service proxy). `path` is relative to the API root
+/// (`api/v1/query`); a form means POST, none means GET. Errors are the cause only; the client
+/// adds the backend and URL.
+pub trait Transport: Send + Sync {
+    fn call<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<RawResponse, String>>;
+
+    /// The same request, with the body streamed: big answers are decoded while they arrive and
+    /// never held whole. By default the whole body is read first and handed over as one chunk.
+    fn call_streamed<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
+        Box::pin(async move {
+            let RawResponse { status, body } = self.call(path, form).await?;
+            let chunk = Bytes::from(body.into_bytes());
+            Ok(StreamedResponse { status, body: futures::stream::iter([Ok(chunk)]).boxed() })
+        })
+    }
+}
+
+/// Direct HTTP(S) with reqwest (rustls, the process's one crypto provider).
+pub(crate) struct HttpTransport {
+    base: url::Url,
+    http: reqwest::Client,
+    auth: Option<Auth>,
+    timeout: Duration,
+}
+
+/// Resolves `server_name` to the addresses of the URL's real host, so TLS (SNI and certificate
+/// verification) uses `server_name` while the connection goes where the URL points.
+struct ServerNameResolver {
+    server_name: String,
+    real_host: String,
+    port: u16,
+}
+
+impl reqwest::dns::Resolve for ServerNameResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = if name.as_str().eq_ignore_ascii_case(&self.server_name) {
+            self.real_host.clone()
+        } else {
+            name.as_str().to_string()
+        };
+        let port = self.port;
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port)).await?.collect();
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Client, String> {
+    let access = &config.access;
+    let mut builder = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .redirect(if access.follow_redirects {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        });
+    if !access.enable_http2 {
+        builder = builder.http1_only();
+    }
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &access.headers {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("invalid header name {name:?}"))?;
+        // Never quote the value: it may be a secret.
+        let mut value = reqwest::header::HeaderValue::from_str(value.expose())
+            .map_err(|_| format!("the value of header {name} is not a valid header value"))?;
+        value.set_sensitive(true);
+        headers.append(name, value);
+    }
+    builder = builder.default_headers(headers);
+    let tls = &access.tls;
+    if let Some(ca) = &tls.ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(ca).map_err(|e| format!("invalid CA certificate: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA file holds no PEM certificate".into());
+        }
+        // Prometheus (Go) replaces the system roots with `ca_file`; so does lviz.
+        builder = builder.tls_certs_only(certs);
+    }
+    if let Some(pem) = &tls.identity_pem {
+        let identity =
+            reqwest::Identity::from_pem(pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
+        builder = builder.identity(identity);
+    }
+    if tls.insecure_skip_verify {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(server_name) = &tls.server_name
+        && base.scheme() == "https"
+    {
+        let real_host = base.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+        let port = base.port_or_known_default().unwrap_or(443);
+        base.set_host(Some(server_name)).map_err(|e| format!("invalid tls_config.server_name: {e}"))?;
+        builder =
+            builder.dns_resolver(Arc::new(ServerNameResolver { server_name: server_name.clone(), real_host, port }));
+    }
+    builder.build().map_err(|e| format!("cannot build HTTP client: {}", innermost(&e)))
+}
+
+impl HttpTransport {
+    /// `base` ends with `/`, so API paths join below any prefix.
+    pub(crate) fn new(config: &PromConfig, mut base: url::Url) -> Result<Self, String> {
+        let http = build_http(config, &mut base)?;
+        Ok(HttpTransport { base, http, auth: config.access.auth.clone(), timeout: config.timeout })
+    }
+
+    async fn send(&self, path: &str, form: Option<Vec<(&'static str, String)>>) -> Result<reqwest::Response, String> {
+        let url = self.base.join(path).map_err(|e| format!("invalid URL: {e}"))?;
+        let mut request = match &form {
+            Some(form) => self.http.post(url).form(form),
+            None => self.http.get(url),
+        };
+        request = match &self.auth {
+            Some(Auth::Basic { username, password }) => request.basic_auth(username, Some(password.expose())),
+            Some(Auth::Authorization { scheme, credentials }) => {
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(&format!("{scheme} {}", credentials.expose()))
+                        .map_err(|_| "the Authorization credentials are not a valid header value".to_string())?;
+                value.set_sensitive(true);
+                request.header(reqwest::header::AUTHORIZATION, value)
+            }
+            None => request,
+        };
+        request.send().await.map_err(|e| describe_reqwest(&e, self.timeout))
+    }
+}
+
+impl Transport for HttpTransport {
+    fn call<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<RawResponse, String>> {
+        Box::pin(async move {
+            let response = self.send(path, form).await?;
+            let status = response.status().as_u16();
+            // Not `text()`: it decodes into a second copy of the body. Prometheus answers
+            // UTF-8; the buffer becomes the String in place.
+            let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e, self.timeout))?;
+            let body = match String::from_utf8(Vec::from(bytes)) {
+                Ok(body) => body,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            Ok(RawResponse { status, body })
+        })
+    }
+
+    fn call_streamed<'a>(
+        &'a self,
+        path: &'a str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
+        Box::pin(async move {
+            let response = self.send(path, form).await?;
+            let status = response.status().as_u16();
+            let timeout = self.timeout;
+            let body = response.bytes_stream().map(move |chunk| chunk.map_err(|e| describe_reqwest(&e, timeout)));
+            Ok(StreamedResponse { status, body: body.boxed() })
+        })
+    }
+}
+
+/// The innermost cause is the useful one ("Connection refused (os error 111)").
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn describe_reqwest(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {} (--request-timeout)", humantime::format_duration(timeout));
+    }
+    let text = innermost(e);
+    if e.is_connect() { format!("cannot connect: {text}") } else { text }
+}
