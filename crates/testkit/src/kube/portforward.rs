@@ -4,10 +4,11 @@
 //! the upgraded connection to [`tunnel`](super::tunnel). No bytes are forwarded here.
 //!
 //! Order of checks, as on a real cluster: the API server decodes `ports` (400 `Status`), finds
-//! the pod (404 `Status`) and its node (400 `Status` "does not have a host assigned"), then
-//! proxies to the kubelet, whose errors reach the client as plain text (the API server passes a
-//! backend's non-101 answer through): a missing/zero port (400), no pod sandbox (500). Only then
-//! is the WebSocket accepted.
+//! the pod (404 `Status`) and its node (400 `Status` "does not have a host assigned"), requires
+//! an upgrade (400 `Status` "Upgrade request required"), then proxies to the kubelet, whose
+//! errors reach the client as plain text (the API server passes a backend's non-101 answer
+//! through): a missing/zero port (400), no ready pod sandbox (500), no subprotocol it speaks
+//! (bare 403). Only then is the WebSocket accepted.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -29,7 +30,7 @@ use super::tunnel::{self, Forward, Sandbox};
 /// The binary channel protocol the kubelet speaks for port-forward (besides base64 and SPDY).
 /// kube's client offers `v5.channel.k8s.io, v4.channel.k8s.io`; v5 exists only for exec/attach,
 /// so a real node picks v4 (kube-client `src/client/upgrade.rs`).
-pub(crate) const V4_PROTOCOL: &str = "v4.channel.k8s.io";
+const V4_PROTOCOL: &str = "v4.channel.k8s.io";
 
 /// Answers `GET|POST /api/v1/namespaces/{ns}/pods/{pod}/portforward?ports=…`.
 pub(crate) fn respond(
