@@ -1,12 +1,15 @@
 //! An in-process fake Kubernetes API server (plain HTTP on a loopback port) serving fixture
 //! objects as real Kubernetes JSON, so the real `kube` client works against it unchanged.
 //!
-//! Owns the server's lifecycle, its kubeconfig, request recording, fault injection and the
-//! service-proxy table. It is read-only: objects are fixed at start.
+//! Owns the server's lifecycle, its kubeconfig, request recording, fault injection, the
+//! service-proxy table and the pod port-forward table. It is read-only: objects are fixed at
+//! start.
 
+mod portforward;
 mod selector;
 mod server;
 mod store;
+mod tunnel;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 pub use selector::{FieldSelector, LabelSelector};
 pub use server::RecordedRequest;
@@ -46,7 +49,13 @@ async fn bind(objects: Vec<Value>) -> Result<(tokio::net::TcpListener, Arc<Share
 
 async fn bind_store(store: Store) -> Result<(tokio::net::TcpListener, Arc<Shared>)> {
     let http = reqwest::Client::builder().build().context("building the service-proxy HTTP client")?;
-    let shared = Arc::new(Shared { store, mutable: Mutex::new(Mutable::default()), http });
+    let shared = Arc::new(Shared {
+        store,
+        mutable: Mutex::new(Mutable::default()),
+        http,
+        shutdown: watch::Sender::new(false),
+        active_forwards: Default::default(),
+    });
     let listener =
         tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the fake API server to a loopback port")?;
     Ok((listener, shared))
@@ -218,10 +227,28 @@ preferences: {{}}
             .proxies
             .insert((ns.to_string(), svc.to_string(), port.to_string()), upstream_url.to_string());
     }
+
+    /// Says where port `pod_port` of pod `namespace/pod` really listens: a port-forward to it
+    /// (`/api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={pod_port}`) pipes the
+    /// WebSocket channel to a new TCP connection to `target` (`127.0.0.1:PORT`). A port with no
+    /// target behaves as one nothing listens on: the forward reports `connection refused` on
+    /// its error channel, as a real node does.
+    pub fn set_port_forward(&self, namespace: &str, pod: &str, pod_port: u16, target: &str) {
+        self.shared.lock().port_forwards.insert((namespace.to_string(), pod.to_string(), pod_port), target.to_string());
+    }
+
+    /// Port-forward sessions (WebSocket connections) still open, for tests that check a client
+    /// closed its forward.
+    pub fn active_port_forwards(&self) -> usize {
+        self.shared.active_forwards.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for FakeKube {
     fn drop(&mut self) {
+        // Port-forward sessions run in tasks of their own (an upgraded connection outlives its
+        // request), so they are told to end rather than relying on the server task's abort.
+        self.shared.shutdown.send_replace(true);
         match &mut self.stop {
             Stop::Task(task) => task.abort(),
             Stop::Thread(tx, thread) => {

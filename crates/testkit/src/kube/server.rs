@@ -3,6 +3,7 @@
 //! faults. Read-only: every other verb answers 405.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -37,12 +38,18 @@ pub(crate) struct Mutable {
     pub faults: Vec<Fault>,
     /// (namespace, service, port) → upstream base URL.
     pub proxies: BTreeMap<(String, String, String), String>,
+    /// (namespace, pod, pod port) → `host:port` the port really listens on.
+    pub port_forwards: BTreeMap<(String, String, u16), String>,
 }
 
 pub(crate) struct Shared {
     pub store: Store,
     pub mutable: Mutex<Mutable>,
     pub http: reqwest::Client,
+    /// Set to `true` when the `FakeKube` is dropped: ends every port-forward session.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Port-forward sessions currently open.
+    pub active_forwards: AtomicUsize,
 }
 
 impl Shared {
@@ -56,14 +63,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
 }
 
-fn json_response(code: u16, body: &Value) -> Response {
+pub(super) fn json_response(code: u16, body: &Value) -> Response {
     let mut resp = Response::new(Body::from(body.to_string()));
     *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
-fn error_response((code, body): ApiError) -> Response {
+pub(super) fn error_response((code, body): ApiError) -> Response {
     json_response(code, &body)
 }
 
@@ -104,6 +111,12 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let params: Vec<(String, String)> = Query::try_from_uri(&uri).map(|Query(p)| p).unwrap_or_default();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
 
+    // Port-forward is a connect verb (GET or POST, upgraded), like the real API server's.
+    if let ["api", "v1", "namespaces", ns, "pods", pod, "portforward"] = segments.as_slice()
+        && (method == Method::GET || method == Method::POST)
+    {
+        return super::portforward::respond(&shared, ns, pod, &params, req);
+    }
     // Service proxy accepts every verb; everything else is read-only.
     if let ["api", "v1", "namespaces", ns, "services", target, "proxy", rest @ ..] = segments.as_slice() {
         let (ns, target, rest) = (ns.to_string(), target.to_string(), rest.join("/"));

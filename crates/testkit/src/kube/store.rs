@@ -103,7 +103,7 @@ fn bad_request(message: String) -> ApiError {
 }
 
 /// Deterministic UUID-shaped id from a string (FNV-1a, twice).
-fn uid_for(key: &str) -> String {
+pub(crate) fn uid_for(key: &str) -> String {
     let mut h1: u64 = 0xcbf2_9ce4_8422_2325;
     let mut h2: u64 = 0x8422_2325_cbf2_9ce4;
     for b in key.bytes() {
