@@ -57,8 +57,7 @@ async fn watches_stall_after_their_headers() {
     // Lists are relayed to the upstream; watches stall.
     let upstream = FaultServer::start(Fault::Healthy(Backend::Kube)).await.expect("upstream");
     let server = FaultServer::start(Plan::new(Fault::KubeWatchStall).upstream(&upstream.url())).await.expect("start");
-    let ex =
-        exchange(server.addr(), &get("/api/v1/pods?watch=true&resourceVersion=1"), Duration::from_millis(500)).await;
+    let ex = exchange(server.addr(), &get("/api/v1/pods?watch=true&resourceVersion=1"), Duration::from_secs(1)).await;
     assert_eq!(ex.end, End::Quiet);
     assert_eq!(ex.header("transfer-encoding").as_deref(), Some("chunked"));
     assert_eq!(ex.body(), Some(&b""[..]));
@@ -123,6 +122,6 @@ async fn paging_faults_leave_single_objects_alone() {
     let server = FaultServer::start(Fault::KubeList(Paging::Endless)).await.expect("start");
     let resp = http().get(format!("{}/api/v1/namespaces/emojivoto", server.url())).send().await.expect("send");
     assert_eq!(resp.status(), 404, "a single object is not a list");
-    let ex = exchange(server.addr(), &get("/api/v1/pods?watch=1"), Duration::from_millis(300)).await;
+    let ex = exchange(server.addr(), &get("/api/v1/pods?watch=1"), Duration::from_secs(1)).await;
     assert_eq!((ex.end, ex.body()), (End::Quiet, Some(&b""[..])), "watches stall");
 }

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 use fault_client::{End, exchange, get, http};
 use lviz_testkit::faults::{Backend, Delivery, Fault, FaultServer, Plan, Reply};
 
-const QUIET: Duration = Duration::from_millis(400);
+/// How long a stall must last to count as one (and how long a slow server has to say anything).
+const QUIET: Duration = Duration::from_secs(1);
+/// Patience for exchanges that end by themselves: only a broken server waits this long.
+const ENDS: Duration = Duration::from_secs(5);
 
 fn reply(body: &str) -> Reply {
     Reply::new(200, "application/json", body)
@@ -25,7 +28,7 @@ async fn refused_has_nothing_listening() {
 #[tokio::test]
 async fn hangup_closes_without_a_byte() {
     let server = FaultServer::start(Fault::Hangup).await.expect("start");
-    let ex = exchange(server.addr(), &get("/api/v1/query"), QUIET).await;
+    let ex = exchange(server.addr(), &get("/api/v1/query"), ENDS).await;
     assert_eq!((ex.end, ex.bytes.len()), (End::Eof, 0));
     assert_eq!(server.requests()[0].path, "/api/v1/query");
 }
@@ -47,7 +50,7 @@ async fn silence_and_stalled_headers_send_nothing_useful() {
 async fn stalled_body_sends_headers_then_nothing() {
     let body = "x".repeat(100);
     let server = FaultServer::start(reply(&body).delivered(Delivery::StallAfter(0))).await.expect("start");
-    let ex = exchange(server.addr(), &get("/"), Duration::from_secs(1)).await;
+    let ex = exchange(server.addr(), &get("/"), QUIET).await;
     assert_eq!(ex.end, End::Quiet);
     assert_eq!(ex.header("content-length").as_deref(), Some("100"));
     assert_eq!(ex.body(), Some(&b""[..]));
@@ -74,7 +77,7 @@ async fn drip_sends_one_byte_per_interval() {
 #[tokio::test]
 async fn short_body_closes_before_content_length() {
     let server = FaultServer::start(reply(&"y".repeat(100)).delivered(Delivery::Short(30))).await.expect("start");
-    let ex = exchange(server.addr(), &get("/"), QUIET).await;
+    let ex = exchange(server.addr(), &get("/"), ENDS).await;
     assert_eq!(ex.end, End::Eof);
     assert_eq!(ex.header("content-length").as_deref(), Some("100"));
     assert_eq!(ex.body().map(<[u8]>::len), Some(30));
@@ -86,7 +89,7 @@ async fn short_body_closes_before_content_length() {
 #[tokio::test]
 async fn reset_mid_body_resets() {
     let server = FaultServer::start(reply(&"z".repeat(100)).delivered(Delivery::ResetAfter(20))).await.expect("start");
-    let ex = exchange(server.addr(), &get("/"), Duration::from_secs(2)).await;
+    let ex = exchange(server.addr(), &get("/"), ENDS).await;
     assert_eq!(ex.end, End::Reset);
     assert_eq!(ex.body().map(<[u8]>::len), Some(20));
 }
@@ -94,7 +97,7 @@ async fn reset_mid_body_resets() {
 #[tokio::test]
 async fn redirect_loop_points_at_itself() {
     let server = FaultServer::start(Fault::RedirectLoop).await.expect("start");
-    let ex = exchange(server.addr(), &get("/api/v1/query?query=up"), QUIET).await;
+    let ex = exchange(server.addr(), &get("/api/v1/query?query=up"), ENDS).await;
     assert!(ex.text().starts_with("HTTP/1.1 302 Found\r\n"), "{}", ex.text());
     assert_eq!(ex.header("location").as_deref(), Some("/api/v1/query?query=up"));
 
