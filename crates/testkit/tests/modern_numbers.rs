@@ -19,6 +19,35 @@ async fn answers_match_the_model(base: &str) {
     }
 }
 
+/// The builders print the reference's examples (modern-linkerd.md §1, viz-semantics.md §7).
+#[test]
+fn query_strings_are_linkerds() {
+    let inbound = stat_inbound("deployment", Some("web"), "emojivoto", "1m");
+    assert_eq!(
+        inbound[0],
+        r#"sum(increase(response_total{deployment="web", direction="inbound", namespace="emojivoto"}[1m])) by (srv_name, srv_kind, route_name, route_kind, classification, target_port, namespace, deployment)"#
+    );
+    assert_eq!(
+        inbound[1],
+        r#"histogram_quantile(0.5, sum(irate(response_latency_ms_bucket{deployment="web", direction="inbound", namespace="emojivoto"}[1m])) by (le, srv_name, srv_kind, route_name, route_kind, target_port, namespace, deployment))"#
+    );
+    let outbound = stat_outbound("deployment", Some("web"), "emojivoto", "1m");
+    assert_eq!(outbound.len(), 18, "9 queries per protocol");
+    assert_eq!(
+        outbound[4],
+        r#"sum(increase(outbound_http_route_request_statuses_total{deployment="web", namespace="emojivoto"}[1m])) by (parent_name, parent_port, route_name, route_kind, http_status, error, namespace, deployment)"#
+    );
+    let authz = authz("deployment", Some("web"), Some("emojivoto"), "1m");
+    assert_eq!(
+        authz[0],
+        r#"sum(increase(response_total{deployment="web", direction="inbound", namespace="emojivoto"}[1m])) by (route_kind, route_name, authz_kind, authz_name, srv_kind, srv_name, classification, tls)"#
+    );
+    assert_eq!(
+        authz[2],
+        r#"sum(increase(inbound_http_authz_deny_total{deployment="web", namespace="emojivoto"}[1m])) by (route_kind, route_name, authz_kind, authz_name, srv_kind, srv_name)"#
+    );
+}
+
 #[tokio::test]
 async fn prometheus2_answers_linkerds_queries_like_the_model() {
     answers_match_the_model(&shared_prometheus().url()).await;

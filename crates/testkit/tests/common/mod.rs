@@ -155,7 +155,9 @@ pub fn authz(kind_label: &str, name: Option<&str>, ns: Option<&str>, window: &st
 /// Every query of the README's "Modern Linkerd" expected answers.
 pub fn modern_queries() -> Vec<String> {
     let mut out = stat_inbound("deployment", None, "emojivoto", "1m");
+    out.extend(stat_inbound("deployment", Some("voting"), "emojivoto", "1m"));
     out.extend(stat_outbound("deployment", None, "emojivoto", "1m"));
+    out.extend(stat_outbound("deployment", Some("vote-bot"), "emojivoto", "1m"));
     out.extend(stat_outbound("deployment", None, "ops", "1m"));
     for name in ["voting", "web"] {
         out.extend(authz("deployment", Some(name), Some("emojivoto"), "1m"));
