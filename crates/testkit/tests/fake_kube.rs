@@ -167,3 +167,52 @@ fn background_server_from_sync_code() {
     });
     drop(kube);
 }
+
+/// The policy objects the metrics name, through the real client: the Server, route and
+/// authorization of voting's inbound policy and the Gateway API routes of the outbound families;
+/// discovery lists policy.linkerd.io with both its versions.
+#[tokio::test]
+async fn policy_objects() {
+    let kube = FakeKube::start(emojivoto_objects()).await.expect("start");
+    let c = client(&kube, None).await;
+    let dynamic = |group: &str, version: &str, kind: &str, plural: &str| {
+        let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+        Api::<DynamicObject>::namespaced_with(c.clone(), "emojivoto", &ar)
+    };
+    let names = |list: kube::core::ObjectList<DynamicObject>| -> Vec<String> {
+        list.items.into_iter().filter_map(|o| o.metadata.name).collect()
+    };
+    let lp = ListParams::default();
+    let servers = dynamic("policy.linkerd.io", "v1beta3", "Server", "servers");
+    let server = servers.get("voting-grpc").await.expect("server");
+    assert_eq!(server.data["spec"]["podSelector"]["matchLabels"]["app"], "voting-svc");
+    assert_eq!(server.data["spec"]["port"], 8080);
+    let routes = dynamic("policy.linkerd.io", "v1beta3", "HTTPRoute", "httproutes");
+    assert_eq!(names(routes.list(&lp).await.expect("routes")), ["voting-api"]);
+    let authz = dynamic("policy.linkerd.io", "v1alpha1", "AuthorizationPolicy", "authorizationpolicies");
+    let ap = authz.get("voting-allow-web").await.expect("authorization policy");
+    assert_eq!(ap.data["spec"]["targetRef"]["name"], "voting-api");
+    let authn = dynamic("policy.linkerd.io", "v1alpha1", "MeshTLSAuthentication", "meshtlsauthentications");
+    let identities = authn.get("web-identity").await.expect("authentication").data["spec"]["identities"].clone();
+    assert_eq!(identities[0], "web.emojivoto.serviceaccount.identity.linkerd.cluster.local");
+
+    let http = dynamic("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
+    let split = http.get("web-multicluster").await.expect("HTTPRoute");
+    let backends = &split.data["spec"]["rules"][0]["backendRefs"];
+    assert_eq!((backends[0]["name"].as_str(), backends[0]["weight"].as_u64()), (Some("web-svc-east"), Some(80)));
+    assert_eq!((backends[1]["name"].as_str(), backends[1]["weight"].as_u64()), (Some("web-svc-west"), Some(20)));
+    let grpc = dynamic("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
+    assert_eq!(names(grpc.list(&lp).await.expect("grpcroutes")), ["voting-rpc"]);
+    assert!(names(servers.list(&lp).await.expect("servers")).len() == 1);
+
+    let groups: serde_json::Value =
+        reqwest::get(format!("{}/apis", kube.url())).await.expect("discovery").json().await.expect("json");
+    let policy = groups["groups"].as_array().expect("groups").iter().find(|g| g["name"] == "policy.linkerd.io");
+    let versions: Vec<&str> = policy.expect("policy group")["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(versions, ["v1beta3", "v1alpha1"]);
+}

@@ -66,6 +66,17 @@ fn emojivoto_output_is_well_formed() {
         "tcp_read_bytes_total",
         "tcp_write_bytes_total",
         "inbound_http_authz_allow_total",
+        "inbound_http_authz_deny_total",
+        "outbound_http_route_request_statuses_total",
+        "outbound_http_route_request_duration_seconds_bucket",
+        "outbound_http_route_backend_response_statuses_total",
+        "outbound_http_route_backend_response_duration_seconds_bucket",
+        "outbound_http_route_retry_requests_total",
+        "outbound_grpc_route_request_statuses_total",
+        "outbound_grpc_route_request_duration_seconds_bucket",
+        "outbound_grpc_route_backend_response_statuses_total",
+        "outbound_grpc_route_backend_response_duration_seconds_bucket",
+        "outbound_grpc_route_retry_requests_total",
         "gateway_alive",
         "gateway_enabled",
         "gateway_latency",
@@ -76,9 +87,24 @@ fn emojivoto_output_is_well_formed() {
     assert!(last_ts.values().all(|(ts, _)| *ts == DATA_END));
     assert!(!first_le.is_empty());
     for (series, les) in &first_le {
-        assert_eq!(les.len(), 26, "{series}");
-        assert!(les.contains("1") && les.contains("+Inf") && les.contains("50000"));
+        // The legacy latency histograms in ms, the route histograms in seconds.
+        let want: &[&str] = if series.contains("_request_duration_seconds_bucket") {
+            &["0.05", "0.5", "1.0", "10.0", "+Inf"]
+        } else if series.contains("_response_duration_seconds_bucket") {
+            &["0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "10.0", "+Inf"]
+        } else {
+            assert_eq!(les.len(), 26, "{series}");
+            &["1", "50000", "+Inf"]
+        };
+        assert!(want.iter().all(|le| les.contains(*le)), "{series}: {les:?}");
+        assert!(series.contains("_ms_bucket") || les.len() == want.len(), "{series}: {les:?}");
     }
+    // No inbound series carries `authority` (removed from proxies in 2025), no route series a
+    // `direction`.
+    for line in text.lines().filter(|l| l.contains(r#"direction="inbound""#)) {
+        assert!(!line.contains("authority="), "{line}");
+    }
+    assert!(text.lines().filter(|l| l.starts_with("outbound_")).all(|l| !l.contains("direction=")));
     // Counters start at BASE × per10s: web's failure from vote-bot is 2 per 10 s.
     assert!(text.contains(r#"status_code="500",target_addr="10.42.0.12:8080""#));
 }

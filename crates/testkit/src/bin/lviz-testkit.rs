@@ -1,8 +1,9 @@
-//! `lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]`:
-//! starts Prometheus (loaded with the emojivoto mesh, or with `Mesh::scaled` and MINUTES of data
-//! ending at the evaluation time) and the fake Kubernetes API, prints shell `export` lines and
-//! `ready`, then serves until SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`),
-//! cleaning up on exit.
+//! `lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]
+//! [--prometheus3 | --native]`: starts Prometheus (loaded with the emojivoto mesh, or with
+//! `Mesh::scaled` and MINUTES of data ending at the evaluation time; Debian's 2.42, or with
+//! `--prometheus3` sid's 3.5.3, or with `--native` 3.5.3 holding native histograms, emojivoto only)
+//! and the fake Kubernetes API, prints shell `export` lines and `ready`, then serves until
+//! SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`), cleaning up on exit.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -10,11 +11,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use lviz_testkit::fixtures::{emojivoto_objects, objects_for};
 use lviz_testkit::kube::FakeKube;
-use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer};
+use lviz_testkit::prometheus::{Flavor, Histograms, PrometheusOptions, PrometheusServer};
 use lviz_testkit::{EVAL_TIME, Mesh};
 use tokio::signal::unix::{SignalKind, signal};
 
-const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]";
+const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES] [--prometheus3 | --native]";
 
 /// Unix seconds → `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; avoids a date crate for one line).
 fn rfc3339(unix: i64) -> String {
@@ -37,6 +38,8 @@ struct UpArgs {
     ignore_stdin: bool,
     /// `Mesh::scaled(namespaces, deployments, pods)` with this many minutes of samples.
     scale: Option<[usize; 4]>,
+    flavor: Flavor,
+    histograms: Histograms,
 }
 
 fn parse_scale(text: &str) -> Result<[usize; 4]> {
@@ -57,14 +60,20 @@ fn parse_args() -> Result<UpArgs> {
         Some("up") => {}
         _ => bail!("{USAGE}"),
     }
-    let mut up = UpArgs { dir: None, ignore_stdin: false, scale: None };
+    let mut up =
+        UpArgs { dir: None, ignore_stdin: false, scale: None, flavor: Flavor::V2, histograms: Histograms::Classic };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--dir" => up.dir = Some(args.next().context(USAGE)?.into()),
             "--ignore-stdin" => up.ignore_stdin = true,
             "--scale" => up.scale = Some(parse_scale(&args.next().context(USAGE)?)?),
+            "--prometheus3" => up.flavor = Flavor::V3,
+            "--native" => (up.flavor, up.histograms) = (Flavor::V3, Histograms::Native),
             _ => bail!("unknown argument {a:?}\n{USAGE}"),
         }
+    }
+    if up.scale.is_some() && up.histograms != Histograms::Classic {
+        bail!("usage: --native loads the emojivoto mesh only\n{USAGE}");
     }
     Ok(up)
 }
@@ -111,7 +120,8 @@ async fn up(args: UpArgs) -> Result<()> {
     let (prometheus, objects) = match args.scale {
         None => {
             let mesh = Mesh::emojivoto();
-            let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start(&mesh))
+            let opts = PrometheusOptions { flavor: args.flavor, histograms: args.histograms, ..Default::default() };
+            let prometheus = tokio::task::spawn_blocking(move || PrometheusServer::start_with(&mesh, &opts))
                 .await
                 .context("Prometheus start task")??;
             (prometheus, emojivoto_objects())
@@ -120,7 +130,12 @@ async fn up(args: UpArgs) -> Result<()> {
             let mesh = Mesh::scaled(namespaces, deployments, pods);
             let objects = objects_for(&mesh);
             let minutes = i64::try_from(minutes).context("--scale minutes")?;
-            let opts = PrometheusOptions { start: EVAL_TIME - minutes * 60, end: EVAL_TIME, ..Default::default() };
+            let opts = PrometheusOptions {
+                start: EVAL_TIME - minutes * 60,
+                end: EVAL_TIME,
+                flavor: args.flavor,
+                ..Default::default()
+            };
             eprintln!("lviz-testkit: backfilling {} pods × {minutes} min…", mesh.pod_count());
             let prometheus = tokio::task::spawn_blocking(move || {
                 let prometheus = PrometheusServer::start_with(&mesh, &opts)?;

@@ -54,6 +54,29 @@ pub const RESOURCES: &[Resource] = &[
     r("batch", "v1", "jobs", "job", "Job", true, &[]),
     r("batch", "v1", "cronjobs", "cronjob", "CronJob", true, &["cj"]),
     r("linkerd.io", "v1alpha2", "serviceprofiles", "serviceprofile", "ServiceProfile", true, &["sp"]),
+    // Linkerd policy (the versions viz reads: pkg/k8s/policy.go) and the Gateway API routes.
+    r("policy.linkerd.io", "v1beta3", "servers", "server", "Server", true, &["srv"]),
+    r("policy.linkerd.io", "v1beta3", "httproutes", "httproute", "HTTPRoute", true, &[]),
+    r(
+        "policy.linkerd.io",
+        "v1alpha1",
+        "authorizationpolicies",
+        "authorizationpolicy",
+        "AuthorizationPolicy",
+        true,
+        &[],
+    ),
+    r(
+        "policy.linkerd.io",
+        "v1alpha1",
+        "meshtlsauthentications",
+        "meshtlsauthentication",
+        "MeshTLSAuthentication",
+        true,
+        &[],
+    ),
+    r("gateway.networking.k8s.io", "v1", "httproutes", "httproute", "HTTPRoute", true, &[]),
+    r("gateway.networking.k8s.io", "v1", "grpcroutes", "grpcroute", "GRPCRoute", true, &[]),
 ];
 
 pub fn find_resource(group: &str, version: &str, plural: &str) -> Option<&'static Resource> {

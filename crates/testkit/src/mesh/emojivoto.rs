@@ -310,5 +310,8 @@ pub(super) fn build() -> Mesh {
         http_flows,
         tcp_conns,
         gateways,
+        policies: Vec::new(),
+        denials: Vec::new(),
+        outbound_routes: Vec::new(),
     }
 }

@@ -1,19 +1,32 @@
 //! The synthetic Linkerd mesh, modelled as data: workloads and their pods, services (with optional
 //! ServiceProfile routes), HTTP/gRPC flows, TCP connections and multicluster gateways.
 //!
-//! `emojivoto.rs` builds the reference data set of `proxy-metrics.md` §7.1–§7.5, `scaled.rs` a
-//! large plausible mesh, `series.rs` and `openmetrics.rs` turn any mesh into the series a
-//! linkerd-viz Prometheus would hold, whole or one [`Shard`] at a time. This module owns the model
-//! only: no I/O, no Kubernetes JSON (that is `fixtures`).
+//! `emojivoto.rs` builds the reference data set of `proxy-metrics.md` §7.1–§7.5 and
+//! `emojivoto_policy.rs` its policy half (inbound Servers and authorizations, outbound policy
+//! routes), `scaled.rs` a large plausible mesh; `series.rs`, `route_series.rs` and
+//! `openmetrics.rs` turn any mesh into the series a linkerd-viz Prometheus would hold, whole or
+//! one [`Shard`] at a time; `model_query.rs` answers Linkerd's query shapes from the model alone.
+//! This module owns the model only: no I/O, no Kubernetes JSON (that is `fixtures`).
 
 mod emojivoto;
+mod emojivoto_policy;
+mod histogram;
+mod model_query;
 mod openmetrics;
+mod policy;
+mod route_series;
 mod scaled;
 mod series;
 
 use std::ops::Range;
 
-pub use openmetrics::TimestampUnit;
+pub use histogram::{LATENCY_BOUNDS, Layout, REQUEST_BOUNDS_MS, RESPONSE_BOUNDS_MS};
+pub use model_query::{ModelSample, bucket_quantile};
+pub use openmetrics::{Exposition, TimestampUnit};
+pub use policy::{
+    Denial, GATEWAY_GROUP, InboundPolicy, OutboundRoute, Outcome, POLICY_GROUP, PolicyRef, RouteBackend, RouteKey,
+    ServiceRef,
+};
 
 /// 2026-01-01T00:00:00Z: first sample of the standard data set (aligned to 10 s and to 2 h blocks).
 pub const DATA_START: i64 = 1_767_225_600;
@@ -25,11 +38,6 @@ pub const EVAL_TIME: i64 = DATA_END;
 pub const BASE: i64 = 360;
 /// Scrape interval of the model, in seconds.
 pub const STEP: i64 = 10;
-/// Latency histogram upper bounds in ms, as the proxy writes them (`+Inf` is added on output).
-pub const LATENCY_BOUNDS: [u32; 25] = [
-    1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000,
-    40000, 50000,
-];
 /// Port of the proxy's admin server, scraped by Prometheus.
 pub const ADMIN_PORT: u16 = 4191;
 
@@ -47,6 +55,13 @@ pub struct Mesh {
     pub http_flows: Vec<HttpFlow>,
     pub tcp_conns: Vec<TcpConn>,
     pub gateways: Vec<Gateway>,
+    /// Named inbound policies (Server + route + AuthorizationPolicy); other ports get the default.
+    pub policies: Vec<InboundPolicy>,
+    /// Requests refused by an inbound policy.
+    pub denials: Vec<Denial>,
+    /// Outbound policy-route traffic (the `outbound_{http,grpc}_route_*` families). A Service
+    /// with a ServiceProfile has none: 2.16+ proxies route its traffic by the profile.
+    pub outbound_routes: Vec<OutboundRoute>,
 }
 
 /// A Deployment and its pods (all pods share one ReplicaSet / `pod-template-hash`).
@@ -177,7 +192,9 @@ pub const SERVICE_MIRROR_INSTANCE: &str = "10.42.3.41:9999";
 impl Mesh {
     /// The "emojivoto + ops + multicluster" data set of proxy-metrics.md §7.
     pub fn emojivoto() -> Mesh {
-        emojivoto::build()
+        let mut mesh = emojivoto::build();
+        emojivoto_policy::add(&mut mesh);
+        mesh
     }
 
     /// A plausible large mesh: `namespaces × deployments_per_ns × pods_per_deployment` meshed pods
@@ -275,8 +292,9 @@ impl Mesh {
     }
 }
 
-/// Index of a bound in [`LATENCY_BOUNDS`]; panics on a bound the proxy does not use, which is a
-/// bug in a hand-written mesh, not a runtime condition.
-pub(crate) fn bound_index(bound: u32) -> usize {
-    LATENCY_BOUNDS.iter().position(|b| *b == bound).unwrap_or_else(|| panic!("{bound} is not a latency bucket bound"))
+impl Mesh {
+    /// The named inbound policy covering `port` of a workload's pods, if any.
+    pub fn policy_for(&self, workload: usize, port: u16) -> Option<&InboundPolicy> {
+        self.policies.iter().find(|p| p.workload == workload && p.port == port)
+    }
 }

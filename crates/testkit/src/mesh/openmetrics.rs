@@ -1,22 +1,28 @@
 //! Writes a mesh's series as timestamped samples every 10 s: OpenMetrics for `promtool tsdb
 //! create-blocks-from openmetrics` (seconds, `# EOF`), or Prometheus text with millisecond
-//! timestamps for VictoriaMetrics' `/api/v1/import/prometheus`.
+//! timestamps for VictoriaMetrics' `/api/v1/import/prometheus`; and, for scraping, one time step
+//! as a Prometheus text exposition ([`Exposition`]).
 //!
 //! Counters follow `value(t) = (BASE + (t − start)/10) × per10s` (§7.5); every `le` series is
 //! written from the first sample (§6.2); lines are grouped by family, then by series, with
 //! ascending timestamps (the block writer rejects anything else).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::series::{Buckets, HISTOGRAM_SERIES, Labels};
-use super::{BASE, LATENCY_BOUNDS, Mesh, STEP, Shard};
+use super::series::{HistogramFamily, Labels, SeriesSet};
+use super::{BASE, Mesh, STEP, Shard};
 
 /// How sample timestamps are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimestampUnit {
     /// OpenMetrics: seconds, file ends with `# EOF`.
     Seconds,
+    /// OpenMetrics like [`TimestampUnit::Seconds`], with a `# TYPE` line per family (`histogram`
+    /// for histograms, `unknown` otherwise). Prometheus 3 then stores `le` in float form
+    /// (`le="1.0"`), as it does for a scraped proxy; without the lines it keeps `le="1"`.
+    SecondsTyped,
     /// Prometheus text exposition with millisecond timestamps, no `# EOF`.
     Milliseconds,
 }
@@ -71,25 +77,43 @@ struct Writer<'a, W: Write> {
 impl<W: Write> Writer<'_, W> {
     /// One series: `value(k)` for k = BASE, BASE+1, … at start, start+10, …
     fn series(&mut self, head: &str, value: impl Fn(u64) -> u64) -> io::Result<()> {
+        self.series_text(head, |k, line| {
+            let _ = write!(line, "{}", value(k));
+        })
+    }
+
+    /// Like [`Writer::series`], with the value written by `value` (for decimal `_sum`s).
+    fn series_text(&mut self, head: &str, value: impl Fn(u64, &mut String)) -> io::Result<()> {
         let mut t = self.start;
         while t <= self.end {
             let k = (BASE + (t - self.start) / STEP) as u64;
             let ts = match self.unit {
-                TimestampUnit::Seconds => t,
+                TimestampUnit::Seconds | TimestampUnit::SecondsTyped => t,
                 TimestampUnit::Milliseconds => t * 1000,
             };
             self.line.clear();
-            let _ = writeln!(self.line, "{head} {} {ts}", value(k));
+            self.line.push_str(head);
+            self.line.push(' ');
+            value(k, &mut self.line);
+            let _ = writeln!(self.line, " {ts}");
             self.out.write_all(self.line.as_bytes())?;
             t += STEP;
         }
         Ok(())
     }
 
-    fn histogram(&mut self, family: &str, series: &std::collections::BTreeMap<Labels, Buckets>) -> io::Result<()> {
+    fn type_line(&mut self, family: &str, kind: &str) -> io::Result<()> {
+        if self.unit == TimestampUnit::SecondsTyped {
+            writeln!(self.out, "# TYPE {family} {kind}")?;
+        }
+        Ok(())
+    }
+
+    fn histogram(&mut self, family: &str, hist: &HistogramFamily) -> io::Result<()> {
+        self.type_line(family, "histogram")?;
         let bucket_name = format!("{family}_bucket");
-        let les: Vec<String> = LATENCY_BOUNDS.iter().map(|b| b.to_string()).chain(["+Inf".to_string()]).collect();
-        for (labels, buckets) in series {
+        let les = hist.layout.les();
+        for (labels, buckets) in &hist.series {
             let open = open_series(&bucket_name, labels);
             let mut cumulative = 0;
             for (i, le) in les.iter().enumerate() {
@@ -100,22 +124,18 @@ impl<W: Write> Writer<'_, W> {
             }
         }
         let count_name = format!("{family}_count");
-        for (labels, buckets) in series {
+        for (labels, buckets) in &hist.series {
             let per10s: u64 = buckets.iter().sum();
             let head = close_series(open_series(&count_name, labels), labels, None);
             self.series(&head, |k| k * per10s)?;
         }
-        // The model has no exact observations: use each bucket's upper bound (+Inf as the last
-        // finite bound). Nothing in viz reads `_sum`.
+        // Nothing in viz reads `_sum`; see `Layout::sum_ms` for the values.
         let sum_name = format!("{family}_sum");
-        for (labels, buckets) in series {
-            let per10s: u64 = buckets
-                .iter()
-                .enumerate()
-                .map(|(i, n)| n * u64::from(LATENCY_BOUNDS[i.min(LATENCY_BOUNDS.len() - 1)]))
-                .sum();
+        for (labels, buckets) in &hist.series {
+            let per10s = hist.layout.sum_ms(buckets);
             let head = close_series(open_series(&sum_name, labels), labels, None);
-            self.series(&head, |k| k * per10s)?;
+            let layout = hist.layout;
+            self.series_text(&head, |k, line| line.push_str(&layout.sum_text(k * per10s)))?;
         }
         Ok(())
     }
@@ -162,6 +182,7 @@ impl Mesh {
         for (name, kind) in names {
             match kind {
                 0 => {
+                    w.type_line(name, "unknown")?;
                     for (labels, per10s) in &set.counters[name] {
                         let head = close_series(open_series(name, labels), labels, None);
                         let per10s = *per10s;
@@ -170,6 +191,7 @@ impl Mesh {
                     written += set.counters[name].len() as u64;
                 }
                 1 => {
+                    w.type_line(name, "gauge")?;
                     for (labels, value) in &set.gauges[name] {
                         let head = close_series(open_series(name, labels), labels, None);
                         let value = *value;
@@ -178,15 +200,102 @@ impl Mesh {
                     written += set.gauges[name].len() as u64;
                 }
                 _ => {
-                    w.histogram(name, &set.histograms[name])?;
-                    written += set.histograms[name].len() as u64 * HISTOGRAM_SERIES;
+                    let hist = &set.histograms[name];
+                    w.histogram(name, hist)?;
+                    written += hist.series.len() as u64 * hist.layout.series_count();
                 }
             }
         }
-        if unit == TimestampUnit::Seconds {
+        if unit != TimestampUnit::Milliseconds {
             w.out.write_all(b"# EOF\n")?;
         }
         Ok(written)
+    }
+}
+
+/// A mesh's series served one time step at a time, as a Prometheus text exposition (format
+/// 0.0.4) with explicit millisecond timestamps, for a Prometheus that scrapes instead of
+/// backfilling (native histograms, see `prometheus::native`). Every family carries its `# TYPE`
+/// and each histogram's series are grouped by label set (buckets, `_sum`, `_count`), as
+/// Prometheus needs to convert classic histograms to native ones.
+pub struct Exposition {
+    set: SeriesSet,
+    start: i64,
+}
+
+impl Mesh {
+    /// Every series of the mesh, to be written at steps of the data starting at `start` (so that
+    /// the values equal those of a backfill over `start..`).
+    pub fn exposition(&self, start: i64) -> Exposition {
+        Exposition { set: self.series(&self.whole()), start }
+    }
+}
+
+impl Exposition {
+    /// The samples at `t` (a multiple of 10 s, not before the start).
+    pub fn write_step(&self, t: i64, out: &mut String) {
+        let k = (BASE + (t - self.start) / STEP) as u64;
+        let ts = t * 1000;
+        let mut names: Vec<(&str, u8)> = Vec::new();
+        names.extend(self.set.counters.keys().map(|n| (*n, 0)));
+        names.extend(self.set.gauges.keys().map(|n| (*n, 1)));
+        names.extend(self.set.histograms.keys().map(|n| (*n, 2)));
+        names.sort();
+        let sample = |out: &mut String, name: &str, labels: &Labels, le: Option<&str>, value: &str| {
+            let _ = writeln!(out, "{} {value} {ts}", close_series(open_series(name, labels), labels, le));
+        };
+        for (name, kind) in names {
+            match kind {
+                0 => {
+                    let _ = writeln!(out, "# TYPE {name} counter");
+                    for (labels, per10s) in &self.set.counters[name] {
+                        sample(out, name, labels, None, &(k * per10s).to_string());
+                    }
+                }
+                1 => {
+                    let _ = writeln!(out, "# TYPE {name} gauge");
+                    for (labels, value) in &self.set.gauges[name] {
+                        sample(out, name, labels, None, &value.to_string());
+                    }
+                }
+                _ => write_histogram_step(out, name, &self.set.histograms[name], k, &sample),
+            }
+        }
+    }
+
+    /// A selector of one counter series present at every step: how a loader sees a step stored.
+    pub fn sentinel(&self) -> Option<String> {
+        let (name, series) = self.set.counters.iter().find(|(_, s)| !s.is_empty())?;
+        let (labels, _) = series.iter().next()?;
+        Some(close_series(open_series(name, labels), labels, None))
+    }
+
+    /// Number of series in the exposition (classic histograms counted bucket by bucket).
+    pub fn series(&self) -> u64 {
+        let count = |m: &BTreeMap<&'static str, BTreeMap<Labels, u64>>| m.values().map(|s| s.len() as u64).sum::<u64>();
+        let hist: u64 = self.set.histograms.values().map(|h| h.series.len() as u64 * h.layout.series_count()).sum();
+        count(&self.set.counters) + count(&self.set.gauges) + hist
+    }
+}
+
+fn write_histogram_step(
+    out: &mut String,
+    name: &str,
+    hist: &HistogramFamily,
+    k: u64,
+    sample: &impl Fn(&mut String, &str, &Labels, Option<&str>, &str),
+) {
+    let _ = writeln!(out, "# TYPE {name} histogram");
+    let les = hist.layout.les();
+    let (bucket, sum, count) = (format!("{name}_bucket"), format!("{name}_sum"), format!("{name}_count"));
+    for (labels, buckets) in &hist.series {
+        let mut cumulative = 0;
+        for (i, le) in les.iter().enumerate() {
+            cumulative += buckets[i];
+            sample(out, &bucket, labels, Some(le), &(k * cumulative).to_string());
+        }
+        sample(out, &sum, labels, None, &hist.layout.sum_text(k * hist.layout.sum_ms(buckets)));
+        sample(out, &count, labels, None, &(k * cumulative).to_string());
     }
 }
 

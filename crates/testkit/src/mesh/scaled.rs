@@ -4,9 +4,39 @@
 //!
 //! Traffic: pod `j` of deployment `i` (i ≥ 1) receives HTTP from pod `j` of deployment `i − 1`
 //! (round robin when the pod counts differ): 9 successes and, on every odd deployment, 1 failure
-//! per 10 s; one TCP connection carries each pair. Deployment 0 only sends.
+//! per 10 s; one TCP connection carries each pair. Deployment 0 only sends. The same requests go
+//! through the server Service's default HTTP route (`outbound_http_route_*`, one backend, no
+//! retries).
 
-use super::{ADMIN_PORT, HttpFlow, Mesh, Pod, PodRef, Protocol, Service, TcpConn, Workload};
+use super::{
+    ADMIN_PORT, HttpFlow, Mesh, OutboundRoute, Outcome, Pod, PodRef, Protocol, RouteBackend, RouteKey, Service,
+    ServiceRef, TcpConn, Workload,
+};
+
+/// The default-route traffic of one client pod to `service`: 9 successes and `failures` 500s per
+/// 10 s (latencies chosen so that no quantile lands on a half millisecond).
+fn default_route(client: PodRef, service: ServiceRef, failures: u64) -> OutboundRoute {
+    let mut statuses = vec![(Outcome::Http(200), 9)];
+    if failures > 0 {
+        statuses.push((Outcome::Http(500), failures));
+    }
+    OutboundRoute {
+        client,
+        parent: service.clone(),
+        protocol: Protocol::Http,
+        route: RouteKey::default_for(Protocol::Http),
+        requests: statuses.clone(),
+        request_hist: vec![(50, 5), (500, 4 + failures)],
+        retries: 0,
+        backends: vec![RouteBackend {
+            service,
+            weight: 1,
+            responses: statuses,
+            response_hist: vec![(25, 3), (50, 6 + failures)],
+        }],
+        annotations: Vec::new(),
+    }
+}
 
 /// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
 const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
@@ -38,6 +68,7 @@ pub(super) fn build(namespaces: usize, deployments: usize, pods: usize) -> Mesh 
     let mut services = Vec::with_capacity(namespaces * deployments);
     let mut http_flows = Vec::new();
     let mut tcp_conns = Vec::new();
+    let mut outbound_routes = Vec::new();
     let mut pod_counter: u32 = 0;
     let pods = pods.max(1);
 
@@ -102,6 +133,8 @@ pub(super) fn build(namespaces: usize, deployments: usize, pods: usize) -> Mesh 
                 if d % 2 == 1 {
                     http_flows.push(flow(500, false, 1));
                 }
+                let parent = ServiceRef::new(&ns, &services[svc].name, 8080);
+                outbound_routes.push(default_route(client, parent, (d % 2) as u64));
                 tcp_conns.push(TcpConn {
                     client,
                     server,
@@ -154,5 +187,8 @@ pub(super) fn build(namespaces: usize, deployments: usize, pods: usize) -> Mesh 
         http_flows,
         tcp_conns,
         gateways: Vec::new(),
+        policies: Vec::new(),
+        denials: Vec::new(),
+        outbound_routes,
     }
 }

@@ -1,29 +1,31 @@
 //! Expands a [`Mesh`] into the series a linkerd-viz Prometheus stores: label sets (target labels
 //! of §1.2 plus the proxy's own labels of §2) with a per-10 s increment (counters), a constant
 //! (gauges) or non-cumulative per-10 s bucket counts (histograms). Flows that land on the same
-//! label set are summed, as the proxy would.
+//! label set are summed, as the proxy would. The policy half (denials, outbound routes) is in
+//! `route_series.rs`.
 //!
 //! Every pod series starts from its exporting pod's target labels, so a [`Shard`] (a range of
 //! exporting pods) is built by expanding only the flow sides whose exporting pod it holds.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{
-    ADMIN_PORT, HttpFlow, LATENCY_BOUNDS, Mesh, PodRef, Protocol, SERVICE_MIRROR_INSTANCE, Shard, TcpConn, bound_index,
-};
+use super::{ADMIN_PORT, HttpFlow, Layout, Mesh, PodRef, PolicyRef, Protocol, SERVICE_MIRROR_INSTANCE, Shard, TcpConn};
 
 /// Target labels of each meshed pod of the shard being built: a flow side is expanded exactly
 /// when its exporting pod is a key.
-type Targets = HashMap<PodRef, Labels>;
-
-/// Series of one histogram: every `le` bucket (the bounds and `+Inf`), `_count` and `_sum`.
-pub(crate) const HISTOGRAM_SERIES: u64 = LATENCY_BOUNDS.len() as u64 + 3;
+pub(crate) type Targets = HashMap<PodRef, Labels>;
 
 /// A label set, sorted by name, without duplicates.
 pub(crate) type Labels = Vec<(String, String)>;
 
-/// Non-cumulative per-10 s counts for each finite bound, then `+Inf` overflow.
-pub(crate) type Buckets = [u64; LATENCY_BOUNDS.len() + 1];
+/// Non-cumulative per-10 s counts for each finite bound of a [`Layout`], then `+Inf` overflow.
+pub(crate) type Buckets = Vec<u64>;
+
+/// The series of one histogram family.
+pub(crate) struct HistogramFamily {
+    pub layout: Layout,
+    pub series: BTreeMap<Labels, Buckets>,
+}
 
 #[derive(Default)]
 pub(crate) struct SeriesSet {
@@ -31,12 +33,12 @@ pub(crate) struct SeriesSet {
     pub counters: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
     /// family → labels → constant value.
     pub gauges: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
-    /// family (without `_bucket`) → labels → buckets per 10 s.
-    pub histograms: BTreeMap<&'static str, BTreeMap<Labels, Buckets>>,
+    /// family (without `_bucket`) → its layout and labels → buckets per 10 s.
+    pub histograms: BTreeMap<&'static str, HistogramFamily>,
 }
 
 impl SeriesSet {
-    fn counter(&mut self, family: &'static str, labels: Labels, per10s: u64) {
+    pub(crate) fn counter(&mut self, family: &'static str, labels: Labels, per10s: u64) {
         *self.counters.entry(family).or_default().entry(labels).or_default() += per10s;
     }
 
@@ -44,29 +46,39 @@ impl SeriesSet {
         *self.gauges.entry(family).or_default().entry(labels).or_default() += value;
     }
 
-    fn histogram(&mut self, family: &'static str, labels: Labels, hist: &[(u32, u64)]) {
-        let buckets = self.histograms.entry(family).or_default().entry(labels).or_insert([0; LATENCY_BOUNDS.len() + 1]);
+    /// Adds `hist` (`(upper bound in ms, count)` pairs) to a series; an empty `hist` still creates
+    /// the series, which then never increases.
+    pub(crate) fn histogram(&mut self, family: &'static str, layout: Layout, labels: Labels, hist: &[(u32, u64)]) {
+        let fam = self.histograms.entry(family).or_insert_with(|| HistogramFamily { layout, series: BTreeMap::new() });
+        assert_eq!(fam.layout, layout, "{family} written with two layouts");
+        let buckets = fam.series.entry(labels).or_insert_with(|| vec![0; layout.bounds_ms().len() + 1]);
         for (bound, count) in hist {
-            buckets[bound_index(*bound)] += count;
+            buckets[layout.index(*bound)] += count;
         }
     }
 }
 
 /// Builds a label set from pairs, dropping empty values (Prometheus stores them as absent).
-struct LabelBuilder(BTreeMap<String, String>);
+pub(crate) struct LabelBuilder(BTreeMap<String, String>);
 
 impl LabelBuilder {
-    fn new(base: &Labels) -> Self {
+    pub(crate) fn new(base: &Labels) -> Self {
         LabelBuilder(base.iter().cloned().collect())
     }
-    fn set(mut self, k: &str, v: impl Into<String>) -> Self {
+    pub(crate) fn set(mut self, k: &str, v: impl Into<String>) -> Self {
         let v = v.into();
         if !v.is_empty() {
             self.0.insert(k.to_string(), v);
         }
         self
     }
-    fn build(self) -> Labels {
+    /// `<prefix>_group`, `<prefix>_kind`, `<prefix>_name` of a policy object.
+    pub(crate) fn policy(self, prefix: &str, r: &PolicyRef) -> Self {
+        self.set(&format!("{prefix}_group"), r.group.clone())
+            .set(&format!("{prefix}_kind"), r.kind.clone())
+            .set(&format!("{prefix}_name"), r.name.clone())
+    }
+    pub(crate) fn build(self) -> Labels {
         self.0.into_iter().collect()
     }
 }
@@ -126,7 +138,7 @@ impl Mesh {
         }
     }
 
-    fn inbound_tls(&self, b: LabelBuilder, client: PodRef) -> LabelBuilder {
+    pub(crate) fn inbound_tls(&self, b: LabelBuilder, client: PodRef) -> LabelBuilder {
         let w = self.workload(client);
         if w.meshed {
             b.set("tls", "true").set("client_id", self.identity(w))
@@ -135,18 +147,28 @@ impl Mesh {
         }
     }
 
-    fn target(&self, b: LabelBuilder, ip: &str, port: u16) -> LabelBuilder {
+    pub(crate) fn target(&self, b: LabelBuilder, ip: &str, port: u16) -> LabelBuilder {
         b.set("target_addr", format!("{ip}:{port}")).set("target_ip", ip).set("target_port", port.to_string())
     }
 
-    fn default_policy(b: LabelBuilder, port: u16) -> LabelBuilder {
-        b.set("srv_kind", "default")
-            .set("srv_name", "all-unauthenticated")
-            .set("srv_port", port.to_string())
-            .set("route_kind", "default")
-            .set("route_name", "default")
-            .set("authz_kind", "default")
-            .set("authz_name", "all-unauthenticated")
+    /// The server labels (`srv_*`, with `srv_port`) of `server`'s inbound `port`: its named
+    /// Server, or the default policy's.
+    pub(crate) fn server_labels(&self, b: LabelBuilder, server: PodRef, port: u16) -> LabelBuilder {
+        let srv = match self.policy_for(server.workload, port) {
+            Some(p) => p.server.clone(),
+            None => PolicyRef::default_server(),
+        };
+        b.policy("srv", &srv).set("srv_port", port.to_string())
+    }
+
+    /// The inbound policy labels of an allowed request to `server`'s `port`: server, route and
+    /// authorization, named or default.
+    fn inbound_policy(&self, b: LabelBuilder, server: PodRef, port: u16) -> LabelBuilder {
+        let (route, authz) = match self.policy_for(server.workload, port) {
+            Some(p) => (p.route.clone(), p.authz.clone()),
+            None => (PolicyRef::default_inbound_route(), PolicyRef::default_authz()),
+        };
+        self.server_labels(b, server, port).policy("route", &route).policy("authz", &authz)
     }
 
     fn server_port(&self, flow: &HttpFlow) -> u16 {
@@ -177,15 +199,20 @@ impl Mesh {
                 let b = LabelBuilder::new(base).set("direction", "inbound");
                 let b = self.target(b, &server_ip, port);
                 let b = self.inbound_tls(b, f.client);
-                Self::default_policy(b, port)
+                self.inbound_policy(b, f.server, port)
             };
             set.counter("request_total", endpoint().build(), f.per10s);
             set.counter("response_total", outcome(endpoint(), true).build(), f.per10s);
-            set.histogram("response_latency_ms", outcome(endpoint(), false).build(), &f.inbound_hist);
+            set.histogram(
+                "response_latency_ms",
+                Layout::LatencyMs,
+                outcome(endpoint(), false).build(),
+                &f.inbound_hist,
+            );
             // No `direction` on authz metrics.
             let authz = {
                 let b = self.target(LabelBuilder::new(base), &server_ip, port);
-                Self::default_policy(self.inbound_tls(b, f.client), port)
+                self.inbound_policy(self.inbound_tls(b, f.client), f.server, port)
             };
             set.counter("inbound_http_authz_allow_total", authz.build(), f.per10s);
             if let Some(dst) = &profile_dst {
@@ -197,7 +224,12 @@ impl Mesh {
                 };
                 set.counter("route_request_total", route().build(), f.per10s);
                 set.counter("route_response_total", outcome(route(), true).build(), f.per10s);
-                set.histogram("route_response_latency_ms", outcome(route(), false).build(), &f.inbound_hist);
+                set.histogram(
+                    "route_response_latency_ms",
+                    Layout::LatencyMs,
+                    outcome(route(), false).build(),
+                    &f.inbound_hist,
+                );
             }
         }
 
@@ -213,7 +245,12 @@ impl Mesh {
             };
             set.counter("request_total", endpoint().build(), f.per10s);
             set.counter("response_total", outcome(endpoint(), true).build(), f.per10s);
-            set.histogram("response_latency_ms", outcome(endpoint(), false).build(), &f.outbound_hist);
+            set.histogram(
+                "response_latency_ms",
+                Layout::LatencyMs,
+                outcome(endpoint(), false).build(),
+                &f.outbound_hist,
+            );
             if let Some(dst) = &profile_dst {
                 let route = || {
                     LabelBuilder::new(base)
@@ -223,7 +260,12 @@ impl Mesh {
                 };
                 set.counter("route_request_total", route().build(), f.per10s);
                 set.counter("route_response_total", outcome(route(), true).build(), f.per10s);
-                set.histogram("route_response_latency_ms", outcome(route(), false).build(), &f.outbound_hist);
+                set.histogram(
+                    "route_response_latency_ms",
+                    Layout::LatencyMs,
+                    outcome(route(), false).build(),
+                    &f.outbound_hist,
+                );
                 // No retries in the model: actual equals effective.
                 set.counter("route_actual_request_total", route().build(), f.per10s);
                 set.counter("route_actual_response_total", outcome(route(), true).build(), f.per10s);
@@ -245,8 +287,7 @@ impl Mesh {
             let b = LabelBuilder::new(base).set("direction", "inbound").set("peer", "src");
             let b = self.target(b, &server_ip, c.port);
             let b = self.inbound_tls(b, c.client);
-            let b =
-                b.set("srv_kind", "default").set("srv_name", "all-unauthenticated").set("srv_port", c.port.to_string());
+            let b = self.server_labels(b, c.server, c.port);
             Self::tcp_series(set, b.build(), c.conns, c.c2s, c.s2c);
         }
         if let Some(base) = targets.get(&c.client) {
@@ -295,6 +336,7 @@ impl Mesh {
         for c in &self.tcp_conns {
             self.add_tcp_conn(&mut set, &targets, c);
         }
+        self.add_policy_series(&mut set, &targets);
         // Loopback connections from each proxy to its app; their bytes are the app traffic the
         // pod serves (viz filters bytes on `peer="src"`, so they never show). Summed in one pass
         // over the connections: a pass per pod is quadratic in a large mesh.
@@ -330,7 +372,7 @@ impl Mesh {
             set.gauge("gateway_alive", labels.clone(), u64::from(g.alive));
             set.gauge("gateway_enabled", labels.clone(), 1);
             set.gauge("gateway_latency", labels.clone(), g.latency_ms);
-            set.histogram("gateway_probe_latency_ms", labels.clone(), &g.probe_hist);
+            set.histogram("gateway_probe_latency_ms", Layout::LatencyMs, labels.clone(), &g.probe_hist);
             // Five probes per 10 s (a 2 s period), all succeeding or all failing.
             let mut probes = labels;
             probes.push(("probe_successful".into(), g.alive.to_string()));
@@ -338,49 +380,5 @@ impl Mesh {
             set.counter("gateway_probes", probes, 5);
         }
         set
-    }
-
-    /// How many series each pod's proxy exports (by position in [`Mesh::pod_refs`]), and how many
-    /// are mesh-wide, without building them: what [`Mesh::series`] adds per flow, before flows
-    /// that land on the same label set are summed, so an upper bound (exact when none are).
-    pub(crate) fn series_weights(&self) -> (Vec<u64>, u64) {
-        let mut first = Vec::with_capacity(self.workloads.len());
-        let mut pods = 0;
-        for w in &self.workloads {
-            first.push(pods);
-            pods += w.pods.len();
-        }
-        let mut weights = vec![0u64; pods];
-        let mut add = |r: PodRef, n: u64| {
-            if self.workload(r).meshed {
-                weights[first[r.workload] + r.pod] += n;
-            }
-        };
-        for f in &self.http_flows {
-            let profiled = f.service.is_some_and(|s| self.services[s].profile.is_some());
-            // request, response, latency, authz (+ route request, response, latency).
-            add(f.server, 3 + HISTOGRAM_SERIES + if profiled { 2 + HISTOGRAM_SERIES } else { 0 });
-            // request, response, latency (+ route request, response, latency, actual request, response).
-            add(f.client, 2 + HISTOGRAM_SERIES + if profiled { 4 + HISTOGRAM_SERIES } else { 0 });
-        }
-        // Four families per connection side: inbound; outbound and the app's loopback to its proxy.
-        for c in &self.tcp_conns {
-            add(c.server, 4);
-            add(c.client, 8);
-        }
-        for r in self.pod_refs().filter(|r| self.pod(*r).loopback_conns > 0) {
-            add(r, 4);
-        }
-        // alive, enabled, latency, probes, probe latency.
-        let global = self.gateways.len() as u64 * (4 + HISTOGRAM_SERIES);
-        (weights, global)
-    }
-
-    /// An upper bound of the number of series, counted from the flows without building them (the
-    /// series each flow adds, before flows that land on the same label set are summed): what a
-    /// loader sizes its shards by.
-    pub fn series_estimate(&self) -> u64 {
-        let (pods, global) = self.series_weights();
-        global + pods.iter().sum::<u64>()
     }
 }
