@@ -389,5 +389,8 @@ fn watch_flag_errors() {
     // A failure on the first refresh ends the watch with its error.
     let run = lviz(&["stat", "deploy/nope", "-n", "emojivoto", "--watch", "100ms"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(run.stderr, "error: deployments.apps \"nope\" not found\n");
+    assert_eq!(
+        run.stderr,
+        "error: deployments.apps \"nope\" not found\nhint: searched namespace \"emojivoto\" (-n emojivoto)\n"
+    );
 }

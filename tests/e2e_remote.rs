@@ -36,6 +36,7 @@ fn start_server(extra: &[&str]) -> Server {
         .env_remove("KUBECONFIG")
         .env_remove("LVIZ_PROMETHEUS_URL")
         .env_remove("LVIZ_API_ADDR")
+        .env_remove("LVIZ_AT")
         .env("HOME", e.home.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
