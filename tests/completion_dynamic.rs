@@ -26,7 +26,9 @@ fn shell(program: &str, script: &str, kubeconfig: &Path) -> String {
         .env_remove("LVIZ_PROMETHEUS_URL")
         .env_remove("LVIZ_API_ADDR")
         .output()
-        .unwrap_or_else(|e| panic!("{program} is required for the completion tests (apt-get install -y {program}): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("{program} is required for the completion tests (apt-get install -y {program}): {e}")
+        });
     assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "completion is silent on stderr");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -119,7 +121,13 @@ fn zsh_completes_on_tab_in_a_terminal() {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
-    tmux(&["send-keys", "-t", "t", "autoload -U compinit && compinit -u && source <(lviz completion zsh) && echo loaded", "Enter"]);
+    tmux(&[
+        "send-keys",
+        "-t",
+        "t",
+        "autoload -U compinit && compinit -u && source <(lviz completion zsh) && echo loaded",
+        "Enter",
+    ]);
     wait_for("the completion to load", &|s| s.lines().any(|l| l.trim() == "loaded"));
     tmux(&["send-keys", "-t", "t", "lviz stat -n emojivoto deploy/w", "Tab"]);
     let screen = wait_for("the Tab completion", &|s| s.contains("lviz stat -n emojivoto deploy/web"));

@@ -303,7 +303,8 @@ fn every_hint_is_the_same_in_remote_mode() {
         // The data's end, unless the case says when.
         let at = if args[0].starts_with("--at=") { args[0] } else { data_end.as_str() };
         let args = if args[0].starts_with("--at=") { &args[1..] } else { args };
-        let mut full = vec![backend[0], backend[1], "--kubeconfig", &kubeconfig, "--at", at.trim_start_matches("--at=")];
+        let mut full =
+            vec![backend[0], backend[1], "--kubeconfig", &kubeconfig, "--at", at.trim_start_matches("--at=")];
         full.extend(args);
         lviz_raw(&full, &[])
     };
@@ -316,4 +317,22 @@ fn every_hint_is_the_same_in_remote_mode() {
             assert_eq!(hints, vec![hint.as_str()], "{mode} {args:?}");
         }
     }
+}
+
+#[test]
+fn version_names_the_client_and_the_server() {
+    let server = start_server(&[]);
+    let run = lviz_raw(&["version", "--api-addr", &server.url], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(run.stdout, format!("Client version: {version}\nServer version: {version} ({}/)\n", server.url));
+    // LVIZ_API_ADDR works too; --client asks no server.
+    let run = lviz_raw(&["version"], &[("LVIZ_API_ADDR", &server.url)]);
+    assert!(run.stdout.contains("Server version: "), "{}", run.stdout);
+    let run = lviz_raw(&["version", "--client"], &[("LVIZ_API_ADDR", &server.url)]);
+    assert_eq!(run.stdout, format!("Client version: {version}\n"));
+    // An unreachable server: the client's version, then the error naming it, exit 1.
+    let run = lviz_raw(&["version", "--api-addr", "http://127.0.0.1:1"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: metrics API at http://127.0.0.1:1/: cannot connect"), "{}", run.stderr);
 }

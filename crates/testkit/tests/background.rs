@@ -39,7 +39,8 @@ fn up_background_leaves_the_environment_up_until_down() {
     let series = count_series(prometheus, at).expect("Prometheus answers");
     assert_ne!(series, "0");
 
-    let down = Command::new(TESTKIT).arg("down").env("LVIZ_TESTKIT_PID", &vars["LVIZ_TESTKIT_PID"]).output().expect("down");
+    let down =
+        Command::new(TESTKIT).arg("down").env("LVIZ_TESTKIT_PID", &vars["LVIZ_TESTKIT_PID"]).output().expect("down");
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
     let deadline = Instant::now() + Duration::from_secs(30);
     while count_series(prometheus, at).is_some() || folder.exists() {
