@@ -68,14 +68,6 @@ impl CliError {
     pub fn with_hint(self, hint: impl Into<String>) -> CliError {
         CliError::Hinted(Box::new(self), hint.into())
     }
-
-    /// The error without its hint.
-    pub fn inner(&self) -> &CliError {
-        match self {
-            CliError::Hinted(e, _) => e.inner(),
-            other => other,
-        }
-    }
 }
 
 /// clap's error as lviz reports it: help and version text is not an error (`Ok`: print it on
