@@ -76,7 +76,10 @@ fn shown_runs() -> Vec<(String, String)> {
 fn the_try_it_block_is_copy_and_paste() {
     let block = blocks("sh").into_iter().find(|b| b.contains("lviz-testkit up")).expect("the try-it block");
     let commands: Vec<&str> = block.lines().map(|l| l.split("  #").next().unwrap_or(l).trim()).collect();
-    assert!(commands.contains(&"cargo build --release --workspace --bins"), "{block}");
+    // The demo installs Prometheus when it is missing and builds the release binaries.
+    assert!(commands.contains(&"bash scripts/demo"), "{block}");
+    let demo = include_str!("../scripts/demo");
+    assert!(demo.contains("apt-get install -y -qq prometheus") && demo.contains("cargo build --release"), "{demo}");
     assert!(commands.contains(&r#"export PATH="$PWD/target/release:$PATH""#), "{block}");
     assert!(commands.contains(&r#"eval "$(lviz-testkit up --background)""#), "{block}");
     assert!(commands.contains(&"lviz stat deploy -n emojivoto"), "{block}");
