@@ -14,6 +14,12 @@ pub enum CliError {
     Usage(String),
     /// A backend (embedded engine or remote API) did not answer.
     Rejected(Rejection),
+    /// clap's own message, kept whole: the error and its context (a missing argument, the
+    /// possible values, a similar name), `Usage:` and the `--help` tip. Exit 2.
+    Parse(String),
+    /// An error followed by a `hint:` line saying what to do about it (a similar type name,
+    /// the namespace that was searched).
+    Hinted(Box<CliError>, String),
 }
 
 impl std::fmt::Display for CliError {
@@ -21,6 +27,8 @@ impl std::fmt::Display for CliError {
         match self {
             CliError::Usage(m) => f.write_str(m),
             CliError::Rejected(r) => r.fmt(f),
+            CliError::Parse(m) => f.write_str(m.trim_start_matches("error: ")),
+            CliError::Hinted(e, _) => e.fmt(f),
         }
     }
 }
@@ -37,15 +45,40 @@ impl CliError {
     /// The one mapping of an error to an exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Rejected(Rejection::Usage(_)) => 2,
+            CliError::Usage(_) | CliError::Parse(_) | CliError::Rejected(Rejection::Usage(_)) => 2,
             CliError::Rejected(Rejection::Invalid(_) | Rejection::NotFound(_) | Rejection::Backend(_)) => 1,
+            CliError::Hinted(e, _) => e.exit_code(),
         }
     }
 
-    /// One line for stderr.
+    /// The text for stderr: one `error:` line (clap's whole message for a parse error), then
+    /// the hint, if any, on its own line.
     pub fn report(&self) -> String {
-        let text = self.to_string().replace('\n', " ");
-        format!("error: {text}\n")
+        match self {
+            CliError::Parse(text) => format!("{}\n", text.trim_end()),
+            CliError::Hinted(e, hint) => format!("{}hint: {}\n", e.report(), hint.replace('\n', " ")),
+            _ => {
+                let text = self.to_string().replace('\n', " ");
+                format!("error: {text}\n")
+            }
+        }
+    }
+
+    /// This error with a `hint:` line after it.
+    pub fn with_hint(self, hint: impl Into<String>) -> CliError {
+        CliError::Hinted(Box::new(self), hint.into())
+    }
+}
+
+/// clap's error as lviz reports it: help and version text is not an error (`Ok`: print it on
+/// stdout, exit 0); anything else keeps clap's whole message, without color, for the one
+/// reporter.
+pub fn from_clap(e: clap::Error) -> Result<String, CliError> {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Ok(text),
+        _ => Err(CliError::Parse(text)),
     }
 }
 

@@ -3,26 +3,19 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-use clap::error::ErrorKind;
-
 fn main() -> ExitCode {
-    let cli = match lviz::Cli::try_parse() {
+    // `COMPLETE=bash lviz -- …` (the completion scripts): answer and exit.
+    clap_complete::CompleteEnv::with_factory(lviz::commands::cli_command).complete();
+    let cli = match lviz::commands::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
-        Err(e) => {
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                let _ = e.print();
-                return ExitCode::from(2);
-            }
-            // One line, not clap's usage block.
-            let text = e.to_string();
-            let line = text.lines().next().unwrap_or("error: invalid arguments");
-            eprintln!("{line}");
-            return ExitCode::from(2);
+        // Help and version: stdout, exit 0.
+        Err(Ok(text)) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        Err(Err(e)) => {
+            let _ = std::io::stderr().write_all(e.report().as_bytes());
+            return ExitCode::from(e.exit_code());
         }
     };
     if !matches!(cli.command, lviz::commands::Command::Serve(_)) {

@@ -356,9 +356,10 @@ fn watch_json_piped_is_ndjson() {
     assert_eq!(lines.len(), 2, "{}", run.stdout);
     assert!(run.stdout.ends_with('\n'));
     let once = lviz(&["stat", "deploy", "-n", "emojivoto", "-o", "json"]).ok().json();
-    for line in lines {
+    // Each line is the whole answer with its evaluation time (--at advances by the interval).
+    for (line, at) in lines.iter().zip(["2026-01-01T00:20:00Z", "2026-01-01T00:20:01Z"]) {
         let doc: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-        assert_eq!(doc, once, "each line is the whole answer");
+        assert_eq!(doc, serde_json::json!({"at": at, "data": once}));
         assert!(!line.contains(": "), "compact: {line}");
     }
 }
@@ -367,7 +368,14 @@ fn watch_json_piped_is_ndjson() {
 fn watch_table_piped_separates_refreshes_with_a_blank_line() {
     let once = lviz(&["stat", "deploy", "-n", "emojivoto"]).ok().stdout;
     let run = lviz(&["stat", "deploy", "-n", "emojivoto", "--watch", "100ms", "--watch-count", "3"]).ok();
-    assert_eq!(run.stdout, format!("{once}\n{once}\n{once}"));
+    // Each table under the line naming its refresh and evaluation time.
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Every 100ms: refresh 1/3 at 2026-01-01T00:20:00Z\n{once}\nEvery 100ms: refresh 2/3 at \
+             2026-01-01T00:20:00.1Z\n{once}\nEvery 100ms: refresh 3/3 at 2026-01-01T00:20:00.2Z\n{once}"
+        )
+    );
     let edges = lviz(&["edges", "deploy", "-n", "ops", "--watch=100ms", "--watch-count", "2", "-o", "json"]).ok();
     assert_eq!(edges.stdout.lines().count(), 2);
     let gateways = lviz(&["gateways", "--watch", "100ms", "--watch-count", "2"]).ok();
@@ -389,5 +397,8 @@ fn watch_flag_errors() {
     // A failure on the first refresh ends the watch with its error.
     let run = lviz(&["stat", "deploy/nope", "-n", "emojivoto", "--watch", "100ms"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(run.stderr, "error: deployments.apps \"nope\" not found\n");
+    assert_eq!(
+        run.stderr,
+        "error: deployments.apps \"nope\" not found\nhint: searched namespace \"emojivoto\" (-n emojivoto)\n"
+    );
 }

@@ -402,3 +402,27 @@ fn victoria_metrics_differs_for_windows_under_two_scrapes() {
     assert_eq!(prom[0]["latency_ms_p50"], 0);
     assert_eq!(victoria[0]["latency_ms_p50"], 26);
 }
+
+/// Where the TSDB status has no head statistics (VictoriaMetrics), the newest Linkerd proxy
+/// sample of the 7 days before the evaluation time still tells the hint that the data ends
+/// before it.
+#[test]
+fn victoria_metrics_names_the_newest_sample_for_an_evaluation_time_after_the_data() {
+    let vm = victoria();
+    let three_days_later = (EVAL_TIME + 3 * 86_400).to_string();
+    let e = common::env();
+    let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
+    let run = lviz_raw(
+        &["--prometheus-url", &vm.url(), "--kubeconfig", &kubeconfig, "stat", "deploy", "-n", "emojivoto"],
+        &[("LVIZ_AT", &three_days_later)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let hint = run.stderr.lines().find(|l| l.starts_with("hint: ")).unwrap_or_default();
+    assert!(
+        hint.starts_with(
+            "hint: Prometheus's newest sample is at 2026-01-01T00:20:00Z, 3 days before 2026-01-04T00:20:00Z"
+        ),
+        "{}",
+        run.stderr
+    );
+}

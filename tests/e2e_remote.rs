@@ -36,6 +36,7 @@ fn start_server(extra: &[&str]) -> Server {
         .env_remove("KUBECONFIG")
         .env_remove("LVIZ_PROMETHEUS_URL")
         .env_remove("LVIZ_API_ADDR")
+        .env_remove("LVIZ_AT")
         .env("HOME", e.home.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -142,8 +143,7 @@ fn remote_mode_prints_exactly_what_embedded_mode_prints() {
         let embedded = lviz(args);
         let remote = remote(&server, args);
         succeeded += usize::from(embedded.code == 0 && !embedded.stdout.is_empty());
-        // Empty-result hints included: the server checks the facts they are derived from
-        // (`POST /api/v1/checks`) where its backends are, so remote hints are the same.
+        // Hints included: the server answers the same `checks` facts (POST /api/v1/checks).
         if (embedded.code, &embedded.stdout, &embedded.stderr) != (remote.code, &remote.stdout, &remote.stderr) {
             differences.push(format!(
                 "lviz {}\n  embedded: exit {}\n{}{}\n  remote: exit {}\n{}{}",
@@ -209,4 +209,130 @@ fn serve_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "lviz serve still running 10 s after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Every empty-result hint, from the answer and the `checks` facts: the same line in embedded
+/// and remote mode (the server checks where its backends are), and never a suggestion of the
+/// value already in use.
+#[test]
+fn every_hint_is_the_same_in_remote_mode() {
+    let data_end = lviz_testkit::mesh::EVAL_TIME;
+    // 2026-06-01T00:00:00Z: after the data, so the newest sample is older than the evaluation.
+    let after = 1_780_272_000_i64;
+    let days = (after - data_end) / 86_400;
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["--at=2026-06-01T00:00:00Z", "stat", "deploy", "-n", "emojivoto"],
+            format!(
+                "hint: Prometheus's newest sample is at 2026-01-01T00:20:00Z, {days} days before \
+                 2026-06-01T00:00:00Z: nothing was scraped after it. To see that data, evaluate at its time: --at \
+                 2026-01-01T00:20:00Z (or export LVIZ_AT=2026-01-01T00:20:00Z)"
+            ),
+        ),
+        (
+            vec!["--at=2025-01-01T00:00:00Z", "stat", "deploy", "-n", "emojivoto"],
+            "hint: Prometheus has no Linkerd proxy series (response_total, tcp_open_connections) at \
+             2025-01-01T00:00:00Z: check --at, and that this Prometheus scrapes the linkerd-proxy containers"
+                .into(),
+        ),
+        (
+            vec!["stat", "deploy", "-n", "emojivot"],
+            "hint: namespace \"emojivot\" does not exist: check -n (or the context's namespace)".into(),
+        ),
+        (
+            vec!["stat", "deploy/web", "-n", "emojivoto", "--to", "deploy/nope"],
+            "hint: --to deploy/nope does not exist in namespace \"emojivoto\": check its name (and --to-namespace)"
+                .into(),
+        ),
+        (vec!["stat", "sts", "-n", "emojivoto"], "hint: there are no statefulsets in namespace \"emojivoto\"".into()),
+        (
+            vec!["stat", "deploy", "-n", "emojivoto", "-l", "app=nope"],
+            "hint: no deployment in namespace \"emojivoto\" matches -l app=nope".into(),
+        ),
+        (
+            vec!["stat", "deploy", "-n", "empty-ns"],
+            "hint: namespace \"empty-ns\" has no meshed pods (1 pod, without the Linkerd proxy): inject its \
+             workloads (linkerd inject), or add --unmeshed to show its rows anyway"
+                .into(),
+        ),
+        (
+            // Before: "try a longer window (-t 10m)" with -t 10m in use; the cause is no proxy.
+            vec!["stat", "deploy/legacy", "-n", "ops", "-t", "10m"],
+            "hint: deploy/legacy has no meshed pods: inject it (linkerd inject), or add --unmeshed to list it".into(),
+        ),
+        (
+            vec!["stat", "deploy/vote-bot", "-n", "emojivoto", "-t", "15s"],
+            "hint: the 15s window is shorter than two scrape intervals (10s each), so rates often have a single \
+             sample: use -t 20s or more"
+                .into(),
+        ),
+        (
+            vec!["stat", "deploy/vote-bot", "-n", "emojivoto"],
+            "hint: deploy/vote-bot receives no requests but sends some: see them with lviz stat deploy --from \
+             deploy/vote-bot -n emojivoto"
+                .into(),
+        ),
+        (
+            vec!["stat", "deploy", "-n", "ops", "-t", "10m"],
+            "hint: no requests in the 10m window ending 2026-01-01T00:20:00Z: try a longer window (-t 1h) or \
+             another --at"
+                .into(),
+        ),
+        (
+            vec!["stat", "deploy", "-n", "ops", "-t", "1h"],
+            "hint: no requests in the 1h window ending 2026-01-01T00:20:00Z: try another --at".into(),
+        ),
+        (
+            vec!["routes", "deploy/vote-bot", "-n", "emojivoto"],
+            "hint: deploy/vote-bot is not behind any Service, so it has no routes: routes come from the \
+             ServiceProfiles of the Services that select its pods"
+                .into(),
+        ),
+        (
+            vec!["routes", "deploy/emoji", "-n", "emojivoto"],
+            "hint: no ServiceProfile for emoji-svc: routes shows only [DEFAULT]; create one, e.g. linkerd profile \
+             --template emoji-svc -n emojivoto"
+                .into(),
+        ),
+    ];
+    let server = start_server(&[]);
+    let e = env();
+    let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
+    let data_end = data_end.to_string();
+    let run = |backend: [&str; 2], args: &[&str]| {
+        // The data's end, unless the case says when.
+        let at = if args[0].starts_with("--at=") { args[0] } else { data_end.as_str() };
+        let args = if args[0].starts_with("--at=") { &args[1..] } else { args };
+        let mut full =
+            vec![backend[0], backend[1], "--kubeconfig", &kubeconfig, "--at", at.trim_start_matches("--at=")];
+        full.extend(args);
+        lviz_raw(&full, &[])
+    };
+    for (args, hint) in &cases {
+        let embedded = run(["--prometheus-url", &e.prometheus_url], args);
+        let remote = run(["--api-addr", &server.url], args);
+        for (mode, run) in [("embedded", &embedded), ("remote", &remote)] {
+            assert_eq!(run.code, 0, "{mode} {args:?}: {}", run.stderr);
+            let hints: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("hint: ")).collect();
+            assert_eq!(hints, vec![hint.as_str()], "{mode} {args:?}");
+        }
+    }
+}
+
+#[test]
+fn version_names_the_client_and_the_server() {
+    let server = start_server(&[]);
+    let run = lviz_raw(&["version", "--api-addr", &server.url], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(run.stdout, format!("Client version: {version}\nServer version: {version} ({}/)\n", server.url));
+    // LVIZ_API_ADDR works too; --client asks no server.
+    let run = lviz_raw(&["version"], &[("LVIZ_API_ADDR", &server.url)]);
+    assert!(run.stdout.contains("Server version: "), "{}", run.stdout);
+    let run = lviz_raw(&["version", "--client"], &[("LVIZ_API_ADDR", &server.url)]);
+    assert_eq!(run.stdout, format!("Client version: {version}\n"));
+    // An unreachable server: the client's version, then the error naming it, exit 1.
+    let run = lviz_raw(&["version", "--api-addr", "http://127.0.0.1:1"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: metrics API at http://127.0.0.1:1/: cannot connect"), "{}", run.stderr);
 }

@@ -200,8 +200,11 @@ fn missing_object_exits_1_naming_it() {
     let run = lviz(&["stat", "deploy/nope", "-n", "emojivoto"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains("\"nope\" not found"), "{}", run.stderr);
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    // Linkerd's message, then which namespace was searched.
+    assert_eq!(
+        run.stderr,
+        "error: deployments.apps \"nope\" not found\nhint: searched namespace \"emojivoto\" (-n emojivoto)\n"
+    );
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! generous deadline; nothing asserts on timing.
 
 mod common;
+#[path = "common/servers.rs"]
+mod servers;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -78,11 +80,15 @@ impl Drop for Tmux {
 }
 
 fn command_line(extra: &str) -> String {
+    command_line_to(&env().prometheus_url, extra)
+}
+
+fn command_line_to(prometheus_url: &str, extra: &str) -> String {
     let e = env();
     format!(
         "{} stat deploy -n emojivoto --prometheus-url {} --kubeconfig {} --at {EVAL_TIME} {extra}; echo lviz-$((40+2))-exit=$?",
         lviz_bin().display(),
-        e.prometheus_url,
+        prometheus_url,
         e.kube.kubeconfig_path().display()
     )
 }
@@ -128,4 +134,38 @@ fn watch_count_on_a_terminal_leaves_the_last_answer() {
     assert_eq!(tmux.flag("#{alternate_on}"), "0");
     assert_eq!(screen.matches("LATENCY_P50").count(), 1, "the last table, once: {screen}");
     assert!(!screen.contains("Every 100ms"), "no frame title on the normal screen: {screen}");
+}
+
+#[test]
+fn an_outage_keeps_the_last_good_table_under_a_stale_line() {
+    use std::sync::atomic::Ordering;
+    let (url, down) = servers::switchable_proxy(&env().prometheus_url);
+    let tmux = Tmux::start("outage");
+    tmux.keys(&[&command_line_to(&url, "-w 300ms"), "Enter"]);
+    tmux.wait_for("the first table", |s| s.contains("web           1/1    93.33%"));
+
+    down.store(true, Ordering::SeqCst);
+    let screen = tmux.wait_for("the stale line", |s| s.contains("stale since "));
+    let stale = screen.lines().find(|l| l.starts_with("stale since ")).unwrap_or_default();
+    // `stale since HH:MM:SS: Prometheus at http://127.0.0.1:PORT/: …503…`
+    let clock = &stale["stale since ".len()..];
+    assert!(clock.as_bytes().get(2) == Some(&b':') && clock.as_bytes().get(8) == Some(&b':'), "{stale}");
+    assert!(stale.contains(": Prometheus at http://127.0.0.1:") && stale.contains("503"), "{stale}");
+    assert!(screen.contains("web           1/1    93.33%"), "the last good table stays: {screen}");
+    assert_eq!(screen.matches("LATENCY_P50").count(), 1, "{screen}");
+    let dimmed = tmux.run(&["capture-pane", "-p", "-e", "-t", "t"]);
+    assert!(dimmed.contains("\x1b[2mstale since "), "dimmed: {dimmed:?}");
+
+    // Recovery: the stale line goes with the next good refresh.
+    down.store(false, Ordering::SeqCst);
+    tmux.wait_for("a good refresh", |s| !s.contains("stale since ") && s.contains("93.33%"));
+
+    // Ending during an outage exits 1.
+    down.store(true, Ordering::SeqCst);
+    tmux.wait_for("the stale line again", |s| s.contains("stale since "));
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("the shell after Ctrl-C", |s| s.contains("lviz-42-exit="));
+    assert!(screen.contains("lviz-42-exit=1"), "{screen}");
+    assert!(screen.contains("error: the last refresh failed (stale since "), "{screen}");
+    assert_eq!(tmux.flag("#{alternate_on}"), "0", "alternate screen left");
 }

@@ -13,6 +13,12 @@ use crate::session::View;
 use crate::session::diagnose::{self, Evidence, Scope};
 use crate::settings::{Common, Tables, output_format};
 
+pub const EXAMPLES: &str = "\
+Examples:
+  lviz edges deploy -n emojivoto
+  lviz edges po -A -o wide
+  lviz edges deploy -A -o json | jq '.[] | select(.no_tls_reason != \"\")'";
+
 #[derive(Debug, Args)]
 pub struct EdgesArgs {
     /// A resource type (no name): deploy, po, sts, ...

@@ -12,6 +12,12 @@ use crate::error::{CliError, usage};
 use crate::session::View;
 use crate::settings::{Common, Tables, output_format};
 
+pub const EXAMPLES: &str = "\
+Examples:
+  lviz gateways
+  lviz gateways --cluster-name east -o json
+  lviz gateways -w 5s";
+
 #[derive(Debug, Args)]
 pub struct GatewaysArgs {
     /// Only the gateway of this target cluster

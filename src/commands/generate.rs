@@ -1,25 +1,36 @@
-//! Shell completions (`clap_complete`) and man pages (`clap_mangen`), generated from the same
-//! clap definition the binary parses with. `completions/` and `man/` in the repository hold the
+//! Shell completions (`clap_complete`'s dynamic engine: the scripts call back into lviz) and
+//! man pages (`clap_mangen`), generated from the same clap definition the binary parses with. `completions/` and `man/` in the repository hold the
 //! committed output; `tests/generated.rs` fails when they are stale
 //! (`LVIZ_UPDATE_GENERATED=1 cargo test --test generated` rewrites them).
 
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use clap_complete::{Generator, Shell};
 
-use super::Cli;
+use super::cli_command;
 
 /// Every shell `lviz completions` knows, in a fixed order.
 pub const SHELLS: [Shell; 5] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish];
 
 const BIN: &str = "lviz";
 
-/// The completion script for `shell`.
+/// The variable that asks lviz to complete instead of run (`COMPLETE=bash lviz -- …`).
+pub const COMPLETE_VAR: &str = "COMPLETE";
+
+/// The completion script for `shell`: registers a completion function that runs
+/// `COMPLETE=<shell> lviz -- <words>` (found on PATH) on every Tab.
 pub fn completion_script(shell: Shell) -> Vec<u8> {
-    let mut command = Cli::command();
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::Elvish => &Elvish,
+        _ => &Powershell,
+    };
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, BIN, &mut out);
+    // Writing into a Vec cannot fail.
+    let _ = completer.write_registration(COMPLETE_VAR, BIN, BIN, BIN, &mut out);
     out
 }
 
@@ -30,9 +41,9 @@ pub fn completion_file_name(shell: Shell) -> String {
 
 /// `lviz.1` and one page per visible subcommand (`lviz-stat.1`, ...), as (file name, roff).
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut root = Cli::command();
-    // Propagates global flags and the version into the subcommands, so each page lists them.
-    root.build();
+    // Built: the global flags and the version are in the subcommands, so each page lists them
+    // (those a command uses).
+    let root = cli_command();
     let mut pages = Vec::new();
     let mut out = Vec::new();
     clap_mangen::Man::new(root.clone()).render(&mut out)?;

@@ -1,9 +1,12 @@
 //! One file per command: its arguments (clap), how they become validated requests, and, for
 //! the commands that ask a backend, its [`View`]: how to fetch, render, gate and diagnose its
-//! answer. The session machinery (`crate::session`) runs any view; this module only lists the
-//! commands, in the order `lviz --help` shows them.
+//! answer. The session machinery (`crate::session`) runs any view; this module lists the
+//! commands, in the order `lviz --help` shows them, and arranges the clap command every one of
+//! them gets (`cli_command`: its own flags first, the global flags under their headings, only the
+//! global flags it uses; `parse_from`: clap's whole message on an error).
 
-pub mod completions;
+pub mod complete_dynamic;
+pub mod completion;
 pub mod edges;
 pub mod gateways;
 pub mod generate;
@@ -11,12 +14,17 @@ pub mod man;
 pub mod routes;
 pub mod serve;
 pub mod stat;
+pub mod suggest;
+pub mod version;
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use futures::future::BoxFuture;
 
-use crate::args::GlobalArgs;
-use crate::error::CliError;
+use crate::args::{FlagGroup, GLOBAL_DISPLAY_ORDER, GlobalArgs};
+use crate::error::{CliError, from_clap};
 use crate::session::{self, Outcome, View};
 use crate::settings::{self, Common, Env, Tables};
 
@@ -31,7 +39,7 @@ Exit codes:
   3  a --fail-if gate failed (the output is printed; the breaches are listed on stderr)";
 
 #[derive(Debug, Parser)]
-#[command(name = "lviz", version, about = ABOUT, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "lviz", version, about = ABOUT, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -41,6 +49,9 @@ pub struct Cli {
 
 /// Runs a command from its parsed arguments and the global flags.
 pub trait Run {
+    /// The global flags the command uses; the others are hidden from its help and refused.
+    const FLAGS: &'static [FlagGroup] = FlagGroup::ALL;
+
     fn run<'a>(self, global: GlobalArgs, env: &'a Env<'a>) -> BoxFuture<'a, Result<Outcome, CliError>>;
 }
 
@@ -58,8 +69,9 @@ impl<C: ViewCommand> Run for C {
     fn run<'a>(self, global: GlobalArgs, env: &'a Env<'a>) -> BoxFuture<'a, Result<Outcome, CliError>> {
         Box::pin(async move {
             let (settings, common) = settings::resolve(global, C::TABLES, env)?;
-            let view = self.resolve(&common)?;
-            session::run(&view, &settings, &common.session).await
+            let view = self.resolve(&common).map_err(suggest::unknown_kind)?;
+            let searched = suggest::Searched::of(&common);
+            session::run(&view, &settings, &common.session).await.map_err(|e| searched.explain(e))
         })
     }
 }
@@ -79,6 +91,9 @@ macro_rules! commands {
                 }
             }
         }
+
+        /// The global flags each command uses, in the order of the list.
+        const FLAG_GROUPS: &[&[FlagGroup]] = &[$(<$args as Run>::FLAGS,)*];
     };
 }
 
@@ -87,18 +102,115 @@ commands! {
     #[command(after_help = stat::EXAMPLES)]
     Stat(stat::StatArgs),
     /// Per-route metrics from ServiceProfiles
+    #[command(after_help = routes::EXAMPLES)]
     Routes(routes::RoutesArgs),
     /// Connections between resources and their mTLS identities
+    #[command(after_help = edges::EXAMPLES)]
     Edges(edges::EdgesArgs),
     /// Multicluster gateways: alive, paired services, probe latency
+    #[command(after_help = gateways::EXAMPLES)]
     Gateways(gateways::GatewaysArgs),
     /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
     #[command(after_help = serve::NOTES)]
     Serve(serve::ServeArgs),
-    /// Print a shell completion script to stdout
-    #[command(after_help = completions::EXAMPLES)]
-    Completions(completions::CompletionsArgs),
+    /// Print the shell completion script (static and dynamic completion)
+    #[command(after_help = completion::EXAMPLES, alias = "completions")]
+    Completion(completion::CompletionArgs),
+    /// Print lviz's version and, with --api-addr, the metrics API server's
+    #[command(after_help = version::EXAMPLES)]
+    Version(version::VersionArgs),
+    /// Show a man page (lviz man stat), or install them where man finds them
+    #[command(after_help = man::EXAMPLES)]
+    Man(man::ManArgs),
     /// Write the man pages (lviz.1, lviz-stat.1, ...) into DIR
     #[command(hide = true)]
     GenerateMan(man::GenerateManArgs),
+}
+
+/// The command line as lviz parses it: `Cli`'s definition with one `-h/--help` (the one-line
+/// summaries; `lviz help COMMAND` gives the details), every global flag after the command's own
+/// ones, and the global flags a command does not use hidden from its help.
+pub fn cli_command() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_flag(true).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .global(true)
+            .action(clap::ArgAction::HelpShort)
+            .help("Print help (details: lviz help COMMAND, or man lviz-COMMAND)"),
+    );
+    let globals: Vec<String> =
+        cmd.get_arguments().filter(|a| a.is_global_set()).map(|a| a.get_id().to_string()).collect();
+    for (i, id) in globals.iter().enumerate() {
+        cmd = cmd.mut_arg(id, |a| a.display_order(GLOBAL_DISPLAY_ORDER + i));
+    }
+    cmd = complete_dynamic::attach(cmd);
+    // A command's own hidden copy of a global flag it does not use stops clap from propagating
+    // the global one into it: hidden from its help, parsed, then refused by `refuse_unused`.
+    // (`mut_subcommand` moves the command to the end: visit all, in order, to keep the order.)
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in &names {
+        let copies: Vec<clap::Arg> = unused_flags(flag_groups(name))
+            .filter_map(|id| cmd.get_arguments().find(|a| a.get_id() == id))
+            .map(|a| a.clone().global(false).hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(name, |sub| sub.args(copies));
+    }
+    cmd.build();
+    cmd
+}
+
+/// The global flag groups the command `name` uses (all for clap's `help`).
+fn flag_groups(name: &str) -> &'static [FlagGroup] {
+    let position = Cli::command().get_subcommands().position(|s| s.get_name() == name);
+    position.and_then(|i| FLAG_GROUPS.get(i)).copied().unwrap_or(FlagGroup::ALL)
+}
+
+/// The global flags outside `groups`.
+fn unused_flags(groups: &[FlagGroup]) -> impl Iterator<Item = &'static str> + '_ {
+    FlagGroup::ALL.iter().filter(|g| !groups.contains(g)).flat_map(|g| g.ids().iter().copied())
+}
+
+/// Parses a command line (`args[0]` is the program). `Err(Ok(text))`: help or version text
+/// for stdout (exit 0); `Err(Err(e))`: the error to report.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, Result<String, CliError>>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut cmd = cli_command();
+    let matches = cmd.try_get_matches_from_mut(args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(command_list(&cmd)),
+        _ => from_clap(e),
+    })?;
+    refuse_unused(&mut cmd, &matches).map_err(from_clap)?;
+    Cli::from_arg_matches(&matches).map_err(|e| from_clap(e.format(&mut cmd)))
+}
+
+/// `lviz` alone: what there is to run, and where to read more (exit 2, as for any usage error).
+fn command_list(cmd: &clap::Command) -> CliError {
+    let template = "{about}\n\nUsage: lviz [OPTIONS] <COMMAND>\n\nCommands:\n{subcommands}\n\n\
+                    See 'lviz <COMMAND> --help' for a command's flags and examples, 'lviz --help' for the global flags.";
+    let text = cmd.clone().help_template(template).render_help().to_string();
+    CliError::Parse(text)
+}
+
+/// A global flag given on the command line to a command that does not use it is an error
+/// (`lviz serve -o json` would otherwise be silently ignored). Values from the environment
+/// (`LVIZ_AT`, `LVIZ_API_ADDR`, ...) are not: they are meant for every command that uses them.
+fn refuse_unused(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(), clap::Error> {
+    let Some((name, sub)) = matches.subcommand() else { return Ok(()) };
+    for id in unused_flags(flag_groups(name)) {
+        let given = [matches, sub].iter().any(|m| m.value_source(id) == Some(ValueSource::CommandLine));
+        if !given {
+            continue;
+        }
+        let flag = cmd.get_arguments().find(|a| a.get_id() == id).map_or(id.to_string(), |a| a.to_string());
+        let sub_cmd = cmd.find_subcommand_mut(name).expect("the parsed subcommand exists");
+        return Err(sub_cmd.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{flag} does not apply to `lviz {name}` (see lviz {name} --help)"),
+        ));
+    }
+    Ok(())
 }

@@ -16,6 +16,13 @@ use crate::session::View;
 use crate::session::diagnose::{self, Evidence, Scope};
 use crate::settings::{Common, Tables, bad_output};
 
+pub const EXAMPLES: &str = "\
+Examples:
+  lviz routes deploy/web -n emojivoto
+  lviz routes deploy/vote-bot -n emojivoto --to svc/web-svc -o wide
+  lviz routes svc/web-svc -n emojivoto -o json
+  lviz routes deploy/web -n emojivoto --fail-if 'success<99%'";
+
 #[derive(Debug, Args)]
 pub struct RoutesArgs {
     /// The resource whose routes to show: TYPE/NAME or TYPE

@@ -9,12 +9,17 @@ use futures::future::BoxFuture;
 use lviz_http::server::{AppState, CachePolicy, ServeOptions};
 
 use super::Run;
-use crate::args::GlobalArgs;
+use crate::args::{FlagGroup, GlobalArgs};
 use crate::error::{CliError, usage};
 use crate::session::Outcome;
 use crate::settings::{self, Env, Tables, duration_flag};
 
 pub const NOTES: &str = "\
+Examples:
+  lviz serve --addr 127.0.0.1:8085
+  lviz serve --prometheus-url http://prometheus.linkerd-viz:9090 --access-log
+  lviz --api-addr http://127.0.0.1:8085 stat deploy -n emojivoto
+
 Uses the same Prometheus and Kubernetes options as the other commands; in a pod without a
 kubeconfig it uses the pod's service account. GET /ready answers 200 once both backends
 answer, GET /metrics exposes request and Prometheus query counters. See docs/serve.md.";
@@ -47,6 +52,10 @@ pub struct ServeArgs {
 }
 
 impl Run for ServeArgs {
+    // What a request asks (namespace, window, time) comes with each request; output, watch and
+    // gates belong to the CLI's views; a server does not ask another server.
+    const FLAGS: &'static [FlagGroup] = &[FlagGroup::Prometheus, FlagGroup::Kubernetes, FlagGroup::Requests];
+
     fn run<'a>(self, global: GlobalArgs, env: &'a Env<'a>) -> BoxFuture<'a, Result<Outcome, CliError>> {
         Box::pin(async move {
             let (state, options) = prepare(self, global, env).await?;

@@ -23,7 +23,8 @@ Examples:
   lviz stat po -A -o wide
   lviz stat ns/emojivoto -o json
   lviz stat all --at 2026-01-01T00:20:00Z
-  lviz stat deploy -n emojivoto --sort-by -rps --watch
+  lviz stat deploy -n emojivoto --sort-by -rps -w
+  lviz stat deploy/web -n emojivoto -o json | jq '.[0].success'
   lviz stat deploy -n emojivoto --fail-if 'success<99.5%' --fail-if 'p99>250ms'
 
 Resource types: deployment (deploy), pod (po), namespace (ns), service (svc), replicaset (rs),
@@ -128,9 +129,7 @@ fn check_flags(target: &Target, to_and_from: bool, p: &Peers, c: &Common) -> Res
     if p.to_namespace.is_some() && p.from_namespace.is_some() {
         return Err(usage("--to-namespace and --from-namespace flags are mutually exclusive"));
     }
-    if c.all_namespaces && c.namespace_differs_from_default()? {
-        return Err(usage("--all-namespaces and --namespace flags are mutually exclusive"));
-    }
+    // `-A` with `-n`: `-A` wins, as in kubectl (linkerd refuses the pair).
     if target.kind == ResourceKind::Namespace {
         if p.to_namespace.is_some() {
             return Err(usage("--to-namespace flag is incompatible with namespace resource type"));

@@ -3,12 +3,16 @@
 //! `checks` endpoint (so a remote API answers them where its backends are), plus the answer
 //! itself. In order, the first that fires wins:
 //!
-//! 1. Prometheus holds no Linkerd proxy series at all (`response_total`, `tcp_open_connections`);
+//! 1. Prometheus holds no Linkerd proxy series at all (`response_total`, `tcp_open_connections`)
+//!    at the evaluation time: when its newest sample is older than that time, the data ends
+//!    before it (say so, with the `--at` that shows it); otherwise it does not scrape the proxies;
 //! 2. the namespace, a `--to`/`--from` object, or any object of the kind (matching `-l`) is missing;
-//! 3. the namespace has no meshed pod (or the kind's objects have none: `--unmeshed`);
+//! 3. the namespace has no meshed pod (or the kind's objects, or the named one, have none:
+//!    `--unmeshed`);
 //! 4. the window is shorter than two scrape intervals, so a rate can have one sample;
 //! 5. routes: the resource is behind no Service, or its Services have no ServiceProfile;
-//! 6. otherwise: the target only sends (stat), or a generic "no requests in the window".
+//! 6. otherwise: the target only sends (stat), or a generic "no requests in the window" (which
+//!    suggests a longer window only when there is one longer than the window in use).
 //!
 //! A hint is only derived from a check that ran: a backend that cannot check something (no
 //! Kubernetes, an API without the `checks` endpoint) answers "unknown", and that check is
@@ -20,6 +24,24 @@ use lviz_api::window::{go_duration_string, parse_go_duration};
 use lviz_api::{Answer, Checks, ChecksOk, ChecksRequest, ObjectCount, Resource, ResourceKind, RouteTable, Validated};
 
 use crate::backend::Backend;
+
+/// `2026-01-01T00:20:00Z` for Unix seconds.
+fn rfc3339(secs: f64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos((secs * 1e9) as i128)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| format!("{secs}"))
+}
+
+/// A duration as people say it: `340 days`, `5 hours`, `12 minutes`.
+fn age(seconds: f64) -> String {
+    let (value, unit) = match seconds {
+        s if s >= 2.0 * 86_400.0 => (s / 86_400.0, "days"),
+        s if s >= 2.0 * 3_600.0 => (s / 3_600.0, "hours"),
+        s => (s / 60.0, "minutes"),
+    };
+    format!("{} {unit}", value.floor())
+}
 
 /// A `--to` or `--from` object.
 #[derive(Debug, Clone)]
@@ -96,10 +118,7 @@ impl Scope {
 
     fn time(&self) -> String {
         match self.at {
-            Some(secs) => time::OffsetDateTime::from_unix_timestamp_nanos((secs * 1e9) as i128)
-                .ok()
-                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-                .unwrap_or_else(|| format!("{secs}")),
+            Some(secs) => rfc3339(secs),
             None => "now".to_string(),
         }
     }
@@ -118,6 +137,7 @@ impl Scope {
         let mut req = ChecksRequest {
             at: self.at,
             proxy_series: true,
+            newest_sample: true,
             scrape_interval: self.window.is_some(),
             pods_in: self.home_namespace().to_string(),
             ..Default::default()
@@ -167,12 +187,27 @@ pub async fn hint(backend: &Backend, scope: &Scope, evidence: Evidence<'_>) -> S
 
 /// Checks 1–4, in priority order.
 fn from_facts(scope: &Scope, facts: &ChecksOk, evidence: &Evidence) -> Option<String> {
-    let series = (facts.proxy_series == Some(false)).then(|| no_proxy_series(scope));
+    let series = (facts.proxy_series == Some(false)).then(|| no_proxy_series(scope, facts.newest_sample));
     let (missing, unmeshed_kind) = missing_objects(scope, facts, evidence);
     series.or(missing).or_else(|| no_meshed_pods(scope, facts)).or(unmeshed_kind).or_else(|| short_window(scope, facts))
 }
 
-fn no_proxy_series(scope: &Scope) -> String {
+/// Prometheus's default lookback: a sample older than this before the evaluation time is not
+/// seen by an instant query.
+const LOOKBACK_SECONDS: f64 = 300.0;
+
+fn no_proxy_series(scope: &Scope, newest: Option<f64>) -> String {
+    let at = scope.at.unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp() as f64);
+    if let Some(newest) = newest.filter(|t| *t + LOOKBACK_SECONDS < at) {
+        // Whole seconds: the head reports its max time one millisecond past the last sample.
+        let shown = rfc3339(newest.floor());
+        return format!(
+            "Prometheus's newest sample is at {shown}, {} before {}: nothing was scraped after it. To see that \
+             data, evaluate at its time: --at {shown} (or export LVIZ_AT={shown})",
+            age(at - newest),
+            scope.time()
+        );
+    }
     match scope.at {
         Some(_) => format!(
             "Prometheus has no Linkerd proxy series (response_total, tcp_open_connections) at {}: check --at, \
@@ -230,7 +265,12 @@ fn missing_objects(scope: &Scope, facts: &ChecksOk, evidence: &Evidence) -> (Opt
         let gone = missing(facts, scope.kind, &scope.name, &scope.namespace).then(|| {
             format!("{} does not exist in namespace {:?}: check its name and -n", scope.target(), scope.namespace)
         });
-        return (gone, None);
+        // The answer had the row; only `--unmeshed` would show it: its pods have no proxy.
+        let hidden = matches!(evidence, Evidence::Stat { rows, shown } if rows > shown) && scope.hides_unmeshed;
+        let unmeshed = hidden.then(|| {
+            format!("{} has no meshed pods: inject it (linkerd inject), or add --unmeshed to list it", scope.target())
+        });
+        return (gone, unmeshed);
     }
     let Some(count) = facts.count else { return (None, None) };
     let place = if scope.namespace.is_empty() {
@@ -345,7 +385,18 @@ fn fallback(scope: &Scope, evidence: &Evidence) -> String {
         );
     }
     let window = scope.window.as_deref().unwrap_or("1m");
-    format!("no requests in the {window} window ending {}: try a longer window (-t 10m) or another --at", scope.time())
+    let longer = longer_window(window).map(|w| format!("a longer window (-t {w}) or ")).unwrap_or_default();
+    format!("no requests in the {window} window ending {}: try {longer}another --at", scope.time())
+}
+
+/// A window to suggest instead of `window`: the first of 10m, 1h that is longer, if any.
+fn longer_window(window: &str) -> Option<&'static str> {
+    let nanos = parse_go_duration(window).ok()?;
+    let current = Duration::from_nanos(u64::try_from(nanos).ok()?);
+    [("10m", Duration::from_secs(600)), ("1h", Duration::from_secs(3600))]
+        .into_iter()
+        .find(|(_, d)| *d > current)
+        .map(|(w, _)| w)
 }
 
 #[cfg(test)]
@@ -385,6 +436,36 @@ mod tests {
         assert_eq!(empty.count.as_ref().map(|c| c.kind.as_str()), Some("deployment"));
         let with_rows = s.checks(&Evidence::Stat { rows: 2, shown: 2 });
         assert!(with_rows.count.is_none() && with_rows.sends.is_none(), "no name: no sends check");
+    }
+
+    #[test]
+    fn the_window_suggested_is_never_the_one_in_use() {
+        assert_eq!(longer_window("1m"), Some("10m"));
+        assert_eq!(longer_window("10m"), Some("1h"));
+        assert_eq!(longer_window("1h"), None);
+        let mut s = scope();
+        s.window = Some("1h".into());
+        assert_eq!(
+            fallback(&s, &Evidence::Stat { rows: 1, shown: 1 }),
+            "no requests in the 1h window ending now: try another --at"
+        );
+    }
+
+    #[test]
+    fn data_older_than_the_evaluation_time_is_named_with_its_time() {
+        let mut s = scope();
+        s.at = Some(1796650000.0);
+        assert_eq!(
+            no_proxy_series(&s, Some(1767226800.001)),
+            "Prometheus's newest sample is at 2026-01-01T00:20:00Z, 340 days before 2026-12-07T13:26:40Z: nothing \
+             was scraped after it. To see that data, evaluate at its time: --at 2026-01-01T00:20:00Z (or export \
+             LVIZ_AT=2026-01-01T00:20:00Z)"
+        );
+        // Fresh samples (within the lookback), or none known: Prometheus does not scrape the proxies.
+        assert!(no_proxy_series(&s, Some(1796649900.0)).contains("scrapes the linkerd-proxy containers"));
+        assert!(no_proxy_series(&s, None).contains("scrapes the linkerd-proxy containers"));
+        assert_eq!(age(90.0 * 60.0), "90 minutes");
+        assert_eq!(age(5.5 * 3600.0), "5 hours");
     }
 
     #[test]

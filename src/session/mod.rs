@@ -15,22 +15,29 @@ use crate::backend::Backend;
 use crate::error::{CliError, GATE_FAILED};
 use crate::settings::{Session, Settings};
 
-/// What a finished command leaves: the text to print, and whether a `--fail-if` gate failed.
+/// What a finished command leaves: the text to print, whether a `--fail-if` gate failed, and
+/// whether the last refresh of a `--watch` failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub rendered: Rendered,
     pub gate_failed: bool,
+    pub watch_failed: bool,
 }
 
 impl Outcome {
-    /// 0, or [`GATE_FAILED`] (3) when a gate failed; errors have their own codes (`CliError`).
+    /// 0, [`GATE_FAILED`] (3) when a gate failed, or 1 when a watch ended on a failed refresh
+    /// (its last good table is still printed); errors have their own codes (`CliError`).
     pub fn exit_code(&self) -> u8 {
-        if self.gate_failed { GATE_FAILED } else { 0 }
+        match (self.gate_failed, self.watch_failed) {
+            (true, _) => GATE_FAILED,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
     }
 
     /// Only text for stdout.
     pub fn stdout(text: String) -> Self {
-        Outcome { rendered: Rendered { stdout: text, stderr: String::new() }, gate_failed: false }
+        Outcome { rendered: Rendered { stdout: text, stderr: String::new() }, ..Outcome::default() }
     }
 }
 
@@ -92,7 +99,7 @@ async fn once<V: View>(backend: &Backend, view: &V, session: &Session) -> Result
         rendered.stderr.push_str(line);
         rendered.stderr.push('\n');
     }
-    Ok(Outcome { rendered, gate_failed: !breaches.is_empty() })
+    Ok(Outcome { rendered, gate_failed: !breaches.is_empty(), watch_failed: false })
 }
 
 /// Fetches the answer and, when it is empty, the one-line hint explaining why.

@@ -5,12 +5,16 @@
 //!   and written at once, so nothing scrolls or flickers. Frames taller than the terminal are cut.
 //!   Ctrl-C (or SIGTERM) restores the screen and exits 0; so does any error or panic (a guard).
 //!   When `--watch-count` ends the watch, the last frame is printed on the normal screen.
-//! * stdout piped: one table per refresh, separated by a blank line; with `-o json`, one compact
-//!   JSON document per line (NDJSON). Notes and hints go to stderr as usual.
+//! * stdout piped: one table per refresh under a line naming the refresh and its time, separated
+//!   by a blank line; with `-o json`, one compact JSON object per line (NDJSON):
+//!   `{"at":…,"data":<the -o json document>}`, or `{"error":…,"at":…}` for a failed refresh.
+//!   Notes, hints and errors go to stderr as usual.
 //!
 //! With `--at`, refresh *n* (from 0) is evaluated at `--at + n × INTERVAL`, so a watch replays
-//! history at its own pace. A failure on the first refresh ends the command with its error; later
-//! failures are shown (on the frame, or on stderr) and the watch goes on.
+//! history at its own pace. A failure on the first refresh ends the command with its error.
+//! Later failures do not end the watch (an outage passes): the terminal keeps the last good
+//! table under a dimmed `stale since HH:MM:SS: <error>` line, the pipe gets the error; when the
+//! watch ends (`--watch-count`, Ctrl-C) on a failed refresh, lviz exits 1.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -44,6 +48,34 @@ pub fn at_for_refresh(at: Option<f64>, n: u64, interval: Duration) -> Option<f64
     at.map(|t| t + n as f64 * interval.as_secs_f64())
 }
 
+/// The failures since the last good refresh: when they started (wall clock) and the latest.
+struct Stale {
+    since: time::OffsetDateTime,
+    error: CliError,
+}
+
+impl Stale {
+    /// Starts a streak, or keeps its start and takes the newer error.
+    fn update(streak: Option<Stale>, error: CliError) -> Stale {
+        let since = streak.map_or_else(time::OffsetDateTime::now_utc, |s| s.since);
+        Stale { since, error }
+    }
+
+    /// `stale since 13:05:02: Prometheus at …: …` (UTC), one line.
+    fn line(&self) -> String {
+        let (h, m, s) = self.since.to_hms();
+        format!("stale since {h:02}:{m:02}:{s:02}: {}", self.error.to_string().replace('\n', " "))
+    }
+
+    /// How a watch that ended on this failure reports it: the last good output, then why it
+    /// is stale; exit 1.
+    fn ending(&self, last: Rendered) -> Outcome {
+        let mut rendered = last;
+        rendered.stderr.push_str(&format!("error: the last refresh failed ({})\n", self.line()));
+        Outcome { rendered, gate_failed: false, watch_failed: true }
+    }
+}
+
 /// One refresh, rendered: the answer's text, its notes and hint.
 async fn refresh<V: View>(backend: &Backend, view: &V, at: Option<f64>) -> Result<Rendered, CliError> {
     let (answer, hint) = answer_with_hint(backend, view, at).await?;
@@ -69,29 +101,38 @@ async fn piped<V: View>(backend: &Backend, view: &V, session: &Session, spec: Wa
     let mut ticks = ticker(spec.interval);
     let mut printed_table = false;
     let mut done = 0u64;
+    let mut stale: Option<Stale> = None;
     while !count_reached(&spec, done) {
         ticks.tick().await;
         let at = at_for_refresh(view.at(), done, spec.interval);
         let result = refresh(backend, view, at).await;
         done += 1;
-        let rendered = match result {
-            Ok(r) => r,
+        let shown_at = format_time(at);
+        let (text, notes) = match result {
             Err(e) if done == 1 => return Err(e),
             Err(e) => {
-                let _ = std::io::stderr().write_all(e.report().as_bytes());
-                continue;
+                let text = if session.json { ndjson_frame(&shown_at, Err(&e)) } else { String::new() };
+                let notes = e.report();
+                stale = Some(Stale::update(stale.take(), e));
+                (text, notes)
+            }
+            Ok(rendered) => {
+                stale = None;
+                let mut text = String::new();
+                if session.json {
+                    text = ndjson_frame(&shown_at, Ok(&rendered.stdout));
+                } else if !rendered.stdout.is_empty() {
+                    if printed_table {
+                        text.push('\n');
+                    }
+                    text.push_str(&refresh_line(&spec, done, at));
+                    text.push('\n');
+                    text.push_str(&rendered.stdout);
+                    printed_table = true;
+                }
+                (text, rendered.stderr)
             }
         };
-        let mut text = String::new();
-        if session.json {
-            text = compact_json(&rendered.stdout);
-        } else if !rendered.stdout.is_empty() {
-            if printed_table {
-                text.push('\n');
-            }
-            text.push_str(&rendered.stdout);
-            printed_table = true;
-        }
         let mut stdout = std::io::stdout().lock();
         if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
             // The reader went away (`| head -1`): the watch is over, not failed.
@@ -101,9 +142,12 @@ async fn piped<V: View>(backend: &Backend, view: &V, session: &Session, spec: Wa
             return Err(CliError::Usage(format!("cannot write output: {e}")));
         }
         drop(stdout);
-        let _ = std::io::stderr().write_all(rendered.stderr.as_bytes());
+        let _ = std::io::stderr().write_all(notes.as_bytes());
     }
-    Ok(Outcome::default())
+    Ok(match stale {
+        Some(s) => s.ending(Rendered::default()),
+        None => Outcome::default(),
+    })
 }
 
 /// The alternate screen for as long as this lives; dropped on every way out (return, error,
@@ -159,7 +203,7 @@ impl Interrupts {
 
 /// `2026-01-01T00:20:00.3Z` for an evaluation time (Unix seconds, shown to the millisecond), or
 /// now (to the second).
-fn format_time(at: Option<f64>) -> String {
+pub fn format_time(at: Option<f64>) -> String {
     let t = match at {
         Some(secs) => time::OffsetDateTime::from_unix_timestamp_nanos((secs * 1e3).round() as i128 * 1_000_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
@@ -170,8 +214,23 @@ fn format_time(at: Option<f64>) -> String {
 
 /// The first line of every terminal frame.
 fn title(spec: &WatchSpec, n: u64, at: Option<f64>) -> String {
+    format!("{} (Ctrl-C to quit)", refresh_line(spec, n, at))
+}
+
+/// `Every 2s: refresh 3/5 at 2026-01-01T00:20:04Z`: the line above each piped table.
+fn refresh_line(spec: &WatchSpec, n: u64, at: Option<f64>) -> String {
     let of = spec.count.map(|c| format!("/{c}")).unwrap_or_default();
-    format!("Every {}: refresh {n}{of} at {} (Ctrl-C to quit)", go_duration_string(spec.interval), format_time(at))
+    format!("Every {}: refresh {n}{of} at {}", go_duration_string(spec.interval), format_time(at))
+}
+
+/// One NDJSON line of a piped `-o json` watch: the answer's document with its time, or the
+/// error of a failed refresh with its time.
+pub fn ndjson_frame(at: &str, answer: Result<&str, &CliError>) -> String {
+    let at = serde_json::Value::String(at.to_string());
+    match answer {
+        Ok(document) => format!("{{\"at\":{at},\"data\":{}}}\n", compact_json(document).trim_end()),
+        Err(e) => format!("{{\"error\":{},\"at\":{at}}}\n", serde_json::Value::String(e.to_string())),
+    }
 }
 
 /// One full screen: cursor home, each line then clear-to-end-of-line, then clear the rest of
@@ -202,6 +261,7 @@ async fn on_terminal<V: View>(backend: &Backend, view: &V, spec: WatchSpec) -> R
     let mut ticks = ticker(spec.interval);
     let mut done = 0u64;
     let mut last = Rendered::default();
+    let mut stale: Option<Stale> = None;
     while !count_reached(&spec, done) {
         let at = at_for_refresh(view.at(), done, spec.interval);
         let step = async {
@@ -210,28 +270,38 @@ async fn on_terminal<V: View>(backend: &Backend, view: &V, spec: WatchSpec) -> R
         };
         let result = tokio::select! {
             r = step => r,
-            _ = interrupts.recv() => return Ok(Outcome::default()),
+            _ = interrupts.recv() => break,
         };
         done += 1;
-        let body = match result {
+        match result {
             Ok(rendered) => {
-                let body = format!("{}{}", rendered.stdout, rendered.stderr);
                 last = rendered;
-                body
+                stale = None;
             }
             Err(e) if done == 1 => return Err(e),
-            Err(e) => e.report(),
-        };
+            Err(e) => stale = Some(Stale::update(stale.take(), e)),
+        }
+        let body = format!("{}{}", last.stdout, last.stderr);
         let head = title(&spec, done, at);
-        let mut lines: Vec<&str> = vec![head.as_str(), ""];
-        lines.extend(body.lines());
+        let mut lines: Vec<String> = vec![head, String::new()];
+        lines.extend(body.lines().map(str::to_string));
+        if let Some(s) = &stale {
+            // Dim (SGR 2): the table above is the last good one, not this refresh's.
+            lines.push(format!("\x1b[2m{}\x1b[0m", s.line()));
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let rows = terminal::size().map_or(24, |(_, rows)| usize::from(rows));
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(frame(&lines, rows).as_bytes()).and_then(|_| stdout.flush());
     }
     drop(screen);
-    // Ended by --watch-count: leave the last answer on the normal screen.
-    Ok(Outcome { rendered: last, gate_failed: false })
+    let ended_by_count = count_reached(&spec, done);
+    Ok(match stale {
+        Some(s) => s.ending(if ended_by_count { last } else { Rendered::default() }),
+        // Ended by --watch-count: leave the last answer on the normal screen.
+        None if ended_by_count => Outcome { rendered: last, ..Outcome::default() },
+        None => Outcome::default(),
+    })
 }
 
 #[cfg(test)]
@@ -251,6 +321,32 @@ mod tests {
             frame(&["1", "2", "3", "4"], 3),
             "\x1b[H1\x1b[K\n2\x1b[K\n… 2 more lines (enlarge the terminal)\x1b[K\x1b[J"
         );
+    }
+
+    #[test]
+    fn piped_json_frames_carry_their_time_or_error() {
+        assert_eq!(
+            ndjson_frame("2026-01-01T00:20:00Z", Ok("[\n  {\n    \"a\": 1\n  }\n]\n")),
+            "{\"at\":\"2026-01-01T00:20:00Z\",\"data\":[{\"a\":1}]}\n"
+        );
+        let e = CliError::Usage("Prometheus at http://p/: \"down\"".into());
+        assert_eq!(
+            ndjson_frame("2026-01-01T00:20:02Z", Err(&e)),
+            "{\"error\":\"Prometheus at http://p/: \\\"down\\\"\",\"at\":\"2026-01-01T00:20:02Z\"}\n"
+        );
+    }
+
+    #[test]
+    fn stale_lines_keep_the_start_of_the_outage() {
+        let first = Stale::update(None, CliError::Usage("one".into()));
+        let since = first.since;
+        let second = Stale::update(Some(first), CliError::Usage("two\nlines".into()));
+        assert_eq!(second.since, since);
+        let (h, m, s) = since.to_hms();
+        assert_eq!(second.line(), format!("stale since {h:02}:{m:02}:{s:02}: two lines"));
+        let ended = second.ending(Rendered { stdout: "table\n".into(), stderr: String::new() });
+        assert_eq!((ended.exit_code(), ended.rendered.stdout.as_str()), (1, "table\n"));
+        assert!(ended.rendered.stderr.starts_with("error: the last refresh failed (stale since "));
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub fn lviz_raw(args: &[&str], envs: &[(&str, &str)]) -> Run {
         .env_remove("KUBECONFIG")
         .env_remove("LVIZ_PROMETHEUS_URL")
         .env_remove("LVIZ_API_ADDR")
+        .env_remove("LVIZ_AT")
         .env_remove("NO_COLOR")
         .env_remove("FORCE_COLOR")
         .env_remove("CLICOLOR_FORCE")

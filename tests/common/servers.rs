@@ -37,11 +37,16 @@ pub struct ProxyRules {
 
 struct Proxy {
     rules: ProxyRules,
+    /// While set, every request gets 503 (an outage the test switches on and off).
+    down: Option<Arc<std::sync::atomic::AtomicBool>>,
     upstream: String,
     http: reqwest::Client,
 }
 
 async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
+    if proxy.down.as_ref().is_some_and(|d| d.load(std::sync::atomic::Ordering::SeqCst)) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "upstream is down\n").into_response();
+    }
     let headers: HeaderMap = req.headers().clone();
     for (name, value) in &proxy.rules.required {
         let got = headers.get(name.as_str()).and_then(|v| v.to_str().ok());
@@ -83,10 +88,25 @@ async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
 /// including the prefix.
 pub fn auth_proxy(upstream: &str, rules: ProxyRules) -> String {
     let prefix = rules.prefix.clone();
-    let proxy =
-        Arc::new(Proxy { rules, upstream: upstream.trim_end_matches('/').to_string(), http: reqwest::Client::new() });
+    let upstream = upstream.trim_end_matches('/').to_string();
+    let proxy = Arc::new(Proxy { rules, down: None, upstream, http: reqwest::Client::new() });
     let addr = serve_background(Router::new().fallback(forward).with_state(proxy));
     format!("http://{addr}{prefix}")
+}
+
+/// A reverse proxy to `upstream` that answers 503 while its switch is on; returns its URL and
+/// the switch.
+pub fn switchable_proxy(upstream: &str) -> (String, Arc<std::sync::atomic::AtomicBool>) {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let upstream = upstream.trim_end_matches('/').to_string();
+    let proxy = Arc::new(Proxy {
+        rules: ProxyRules::default(),
+        down: Some(down.clone()),
+        upstream,
+        http: reqwest::Client::new(),
+    });
+    let addr = serve_background(Router::new().fallback(forward).with_state(proxy));
+    (format!("http://{addr}"), down)
 }
 
 /// Accepts connections and never answers.

@@ -57,14 +57,63 @@ const NAMES: &[(ResourceKind, &str, &str, &[&str])] = &[
 pub const STAT_ALL_KINDS: &[ResourceKind] =
     &[DaemonSet, StatefulSet, Job, Deployment, ReplicationController, Pod, Service, CronJob, ReplicaSet];
 
+/// The start of linkerd's message for a type name it does not know.
+const UNKNOWN_KIND: &str = "cannot find Kubernetes canonical name from friendly name [";
+
+/// The API group of each kind's objects, for kubectl's `TYPE.GROUP` spellings (none: core).
+fn api_group(kind: ResourceKind) -> Option<&'static str> {
+    match kind {
+        Deployment | ReplicaSet | StatefulSet | DaemonSet => Some("apps"),
+        Job | CronJob => Some("batch"),
+        Server
+        | ServerAuthorization
+        | AuthorizationPolicy
+        | HttpRoute
+        | MeshTlsAuthentication
+        | NetworkAuthentication => Some("policy.linkerd.io"),
+        ServiceProfile => Some("linkerd.io"),
+        Link => Some("multicluster.linkerd.io"),
+        Pod | Service | Namespace | ReplicationController | All => None,
+    }
+}
+
+/// A kind by one of its names, as kubectl matches them: any case (`Deployment`).
+fn by_name(name: &str) -> Option<ResourceKind> {
+    let name = name.to_ascii_lowercase();
+    NAMES
+        .iter()
+        .find(|(_, canonical, plural, shorts)| *canonical == name || *plural == name || shorts.contains(&name.as_str()))
+        .map(|(kind, ..)| *kind)
+}
+
+/// kubectl's `TYPE.GROUP` and `TYPE.VERSION.GROUP` (`deployments.apps`, `deploy.v1.apps`):
+/// the kind, when the group is the kind's own.
+fn by_qualified_name(name: &str) -> Option<ResourceKind> {
+    let (kind_name, rest) = name.split_once('.')?;
+    let kind = by_name(kind_name)?;
+    let group = api_group(kind)?;
+    let rest = rest.to_ascii_lowercase();
+    let versioned = rest.split_once('.').is_some_and(|(version, g)| {
+        g == group && version.starts_with('v') && version[1..].starts_with(|c: char| c.is_ascii_digit())
+    });
+    (rest == group || versioned).then_some(kind)
+}
+
 impl ResourceKind {
-    /// Parse a friendly name: short, full or plural form.
+    /// Parse a friendly name: short, full or plural form, in any case, optionally qualified by
+    /// its API group as kubectl accepts it (`deploy`, `Deployment`, `deployments.apps`).
     pub fn from_friendly(name: &str) -> Result<Self, String> {
-        NAMES
-            .iter()
-            .find(|(_, canonical, plural, shorts)| *canonical == name || *plural == name || shorts.contains(&name))
-            .map(|(kind, ..)| *kind)
-            .ok_or_else(|| format!("cannot find Kubernetes canonical name from friendly name [{name}]"))
+        by_name(name).or_else(|| by_qualified_name(name)).ok_or_else(|| format!("{UNKNOWN_KIND}{name}]"))
+    }
+
+    /// The type name a [`ResourceKind::from_friendly`] error is about.
+    pub fn unknown_name(message: &str) -> Option<&str> {
+        message.strip_prefix(UNKNOWN_KIND)?.strip_suffix(']')
+    }
+
+    /// Every kind with its names: (kind, canonical, plural, short names).
+    pub fn names() -> impl Iterator<Item = (ResourceKind, &'static str, &'static str, &'static [&'static str])> {
+        NAMES.iter().copied()
     }
 
     /// Parse a canonical name only (what the API carries).
@@ -241,7 +290,22 @@ mod tests {
             ResourceKind::from_friendly("au").unwrap_err(),
             "cannot find Kubernetes canonical name from friendly name [au]"
         );
-        assert!(ResourceKind::from_friendly("Deploy").is_err(), "matching is case-sensitive");
+    }
+
+    #[test]
+    fn kubectl_spellings() {
+        for name in
+            ["Deployment", "DEPLOY", "deployments.apps", "deploy.apps", "Deployments.Apps", "deployment.v1.apps"]
+        {
+            assert_eq!(ResourceKind::from_friendly(name), Ok(Deployment), "{name}");
+        }
+        assert_eq!(ResourceKind::from_friendly("cronjobs.batch"), Ok(CronJob));
+        assert_eq!(ResourceKind::from_friendly("Pod"), Ok(Pod));
+        for name in ["deployments.batch", "pods.apps", "deploy.", "deploy.x.apps", "all.apps"] {
+            let e = ResourceKind::from_friendly(name).unwrap_err();
+            assert_eq!(ResourceKind::unknown_name(&e), Some(name), "{e}");
+        }
+        assert_eq!(ResourceKind::unknown_name("Invalid resource string: a/b/c"), None);
     }
 
     #[test]

@@ -313,6 +313,11 @@ impl Metrics for Coalescing {
             value
         })
     }
+
+    fn tsdb_max_time(&self) -> BoxFuture<'_, Option<f64>> {
+        // Asked only for diagnostics of an empty answer: not worth coalescing.
+        self.state.inner.tsdb_max_time()
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ pub trait Metrics: Send + Sync {
     }
     /// `global.scrape_interval`, when the backend exposes its configuration.
     fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>>;
+    /// The newest sample time of the whole TSDB (Unix seconds), when the backend says.
+    fn tsdb_max_time(&self) -> BoxFuture<'_, Option<f64>> {
+        Box::pin(async { None })
+    }
 }
 
 impl Metrics for PromClient {
@@ -57,6 +61,9 @@ impl Metrics for PromClient {
     }
     fn scrape_interval(&self) -> BoxFuture<'_, Option<Duration>> {
         Box::pin(PromClient::scrape_interval(self))
+    }
+    fn tsdb_max_time(&self) -> BoxFuture<'_, Option<f64>> {
+        Box::pin(PromClient::tsdb_max_time(self))
     }
 }
 

@@ -55,6 +55,24 @@ impl RemoteClient {
         &self.shown
     }
 
+    /// The server's version (`GET /version`, an lviz extension).
+    pub async fn server_version(&self) -> Result<String, Rejection> {
+        let url = self.base.join("version").map_err(|e| self.error(format!("invalid URL: {e}")))?;
+        let response = self.http.get(url).send().await.map_err(|e| self.error(describe(&e)))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| self.error(describe(&e)))?;
+        if !status.is_success() {
+            return Err(self.error(format!("version answered {status}: {}", first_line(&body))));
+        }
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: String,
+        }
+        serde_json::from_str::<Version>(&body)
+            .map(|v| v.version)
+            .map_err(|e| self.error(format!("answer to version is not the API's JSON ({e}): {}", first_line(&body))))
+    }
+
     fn error(&self, cause: impl Into<String>) -> Rejection {
         Rejection::Backend(BackendError { backend: BACKEND, url: self.shown.clone(), cause: cause.into() })
     }

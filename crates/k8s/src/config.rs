@@ -45,11 +45,7 @@ fn read_kubeconfig(settings: &KubeSettings) -> Result<Option<Kubeconfig>, Backen
 pub fn default_namespace(settings: &KubeSettings) -> Result<String, BackendError> {
     let Some(config) = read_kubeconfig(settings)? else { return Ok("default".into()) };
     let context_name = settings.context.clone().or(config.current_context.clone());
-    if let Some(name) = &settings.context
-        && !config.contexts.iter().any(|c| &c.name == name)
-    {
-        return Err(config_error(settings, format!("context {name:?} not found in kubeconfig")));
-    }
+    check_context(settings, &config)?;
     let namespace = config
         .contexts
         .iter()
@@ -60,11 +56,29 @@ pub fn default_namespace(settings: &KubeSettings) -> Result<String, BackendError
     Ok(namespace.unwrap_or_else(|| "default".into()))
 }
 
+/// `--context NAME` must be one of the kubeconfig's; the error lists those that exist.
+fn check_context(settings: &KubeSettings, config: &Kubeconfig) -> Result<(), BackendError> {
+    let Some(name) = &settings.context else { return Ok(()) };
+    if config.contexts.iter().any(|c| &c.name == name) {
+        return Ok(());
+    }
+    let known: Vec<&str> = config.contexts.iter().map(|c| c.name.as_str()).collect();
+    let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+    Err(config_error(settings, format!("context {name:?} not found in kubeconfig (contexts: {known})")))
+}
+
+/// The names of the kubeconfig's contexts (for completion). No network.
+pub fn contexts(settings: &KubeSettings) -> Result<Vec<String>, BackendError> {
+    let Some(config) = read_kubeconfig(settings)? else { return Ok(Vec::new()) };
+    Ok(config.contexts.iter().map(|c| c.name.clone()).collect())
+}
+
 /// Builds a kube client the way kubectl would find the cluster.
 pub async fn connect(settings: &KubeSettings) -> Result<Cluster, BackendError> {
     let options = KubeConfigOptions { context: settings.context.clone(), ..Default::default() };
     let config = match read_kubeconfig(settings)? {
         Some(kubeconfig) => {
+            check_context(settings, &kubeconfig)?;
             kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| config_error(settings, e))?
         }
         None => kube::Config::incluster()

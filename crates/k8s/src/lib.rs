@@ -21,7 +21,7 @@ mod source;
 pub mod status;
 
 pub use cluster::Cluster;
-pub use config::{KubeSettings, connect, default_namespace, kube_configured};
+pub use config::{KubeSettings, connect, contexts, default_namespace, kube_configured};
 pub use error::{KubeError, describe};
 pub use lookups::{ServiceProfile, profile_name};
 pub use object::{Object, PodCounts, PodInfo, map_matches, matches};

@@ -176,6 +176,14 @@ impl PromClient {
         scrape_interval_from_yaml(yaml)
     }
 
+    /// The newest sample time of the TSDB (Unix seconds), from `/api/v1/status/tsdb`'s
+    /// `headStats.maxTime`: with only backfilled blocks, the head starts where they end. `None`
+    /// when the server does not serve it (Thanos, VictoriaMetrics) or the TSDB is empty.
+    pub async fn tsdb_max_time(&self) -> Option<f64> {
+        let body = self.send("api/v1/status/tsdb", None).await.ok()?;
+        head_max_time(&body)
+    }
+
     /// `GET /-/ready` style probe used by `lviz serve`'s readiness: any successful query.
     pub async fn ping(&self) -> Result<(), BackendError> {
         self.query("vector(1)", None).await.map(|_| ())
@@ -242,6 +250,15 @@ fn format_time(at: f64) -> String {
     if ms % 1000 == 0 { format!("{}", ms / 1000) } else { format!("{}.{:03}", ms / 1000, ms % 1000) }
 }
 
+/// `data.headStats.maxTime` (milliseconds) as seconds, when it is a real time: an empty head
+/// reports `minTime > maxTime` (Go's extreme integers).
+fn head_max_time(body: &str) -> Option<f64> {
+    let data: serde_json::Value = serde_json::from_str(body).ok()?;
+    let head = data.get("data")?.get("headStats")?;
+    let (min, max) = (head.get("minTime")?.as_i64()?, head.get("maxTime")?.as_i64()?);
+    (max >= min && max > 0).then_some(max as f64 / 1000.0)
+}
+
 fn scrape_interval_from_yaml(yaml: &str) -> Option<Duration> {
     // Only `global.scrape_interval` matters; it is the first such key under `global:`.
     let mut in_global = false;
@@ -289,6 +306,17 @@ mod tests {
 
     use super::*;
     use crate::decode::decode_buckets;
+
+    #[test]
+    fn reads_the_head_max_time() {
+        let backfilled = r#"{"status":"success","data":{"headStats":{"numSeries":0,"chunkCount":0,
+            "minTime":1767226800001,"maxTime":1767226800001},"seriesCountByMetricName":[]}}"#;
+        assert_eq!(head_max_time(backfilled), Some(1767226800.001));
+        let empty = r#"{"status":"success","data":{"headStats":{"minTime":9223372036854775807,
+            "maxTime":-9223372036854775808}}}"#;
+        assert_eq!(head_max_time(empty), None);
+        assert_eq!(head_max_time(r#"{"status":"success","data":{"totalSeries":3}}"#), None);
+    }
 
     #[test]
     fn reads_scrape_interval() {

@@ -28,6 +28,10 @@ pub struct ChecksRequest {
     /// What is Prometheus's scrape interval?
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub scrape_interval: bool,
+    /// When is Prometheus's newest sample (so a hint can tell an evaluation time after the
+    /// data from a Prometheus that does not scrape the proxies)?
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub newest_sample: bool,
     /// Do these objects exist? (`type` canonical, e.g. `namespace`, `deployment`.)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exist: Vec<Resource>,
@@ -61,6 +65,10 @@ pub struct ChecksOk {
     pub proxy_series: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scrape_interval_seconds: Option<f64>,
+    /// Unix seconds of Prometheus's newest sample: its TSDB head's max time, or where that is
+    /// not served, the newest Linkerd proxy sample in the 7 days before `at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest_sample: Option<f64>,
     /// One entry per asked object, in the order asked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exist: Vec<Existence>,
@@ -95,6 +103,7 @@ pub struct ChecksSpec {
     pub at: Option<f64>,
     pub proxy_series: bool,
     pub scrape_interval: bool,
+    pub newest_sample: bool,
     pub exist: Vec<(ResourceKind, Resource)>,
     pub count: Option<(ResourceKind, ObjectCount)>,
     pub pods_in: String,
@@ -115,6 +124,7 @@ pub fn checks_request(req: &ChecksRequest) -> Result<ChecksSpec, String> {
         at: req.at,
         proxy_series: req.proxy_series,
         scrape_interval: req.scrape_interval,
+        newest_sample: req.newest_sample,
         exist: req.exist.iter().map(kind_of).collect::<Result<_, _>>()?,
         count,
         pods_in: req.pods_in.clone(),

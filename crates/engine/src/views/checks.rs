@@ -15,6 +15,11 @@ use crate::promql::{Matcher, query_labels};
 /// Any Linkerd proxy series at all, at the evaluation time.
 pub const PROXY_SERIES_QUERY: &str = "count(response_total) or count(tcp_open_connections)";
 
+/// The newest Linkerd proxy sample in the 7 days before the evaluation time, for backends that
+/// do not serve the TSDB's head statistics. A 1m resolution is below Prometheus's 5m lookback,
+/// so every sample is seen by some step.
+pub const NEWEST_PROXY_SAMPLE_QUERY: &str = "max_over_time(max(timestamp(response_total))[7d:1m])";
+
 /// Pure: the query telling whether an object sends outbound requests.
 pub fn sends_query(kind: ResourceKind, resource: &Resource) -> String {
     let mut labels = query_labels(Some(kind), &resource.name, &resource.namespace);
@@ -44,6 +49,21 @@ impl Engine {
             }
             self.metrics().scrape_interval().await.map(|d| d.as_secs_f64())
         };
+        // The fallback query reads up to 7 days of samples: only when no proxy series is there.
+        let series_and_newest = async {
+            let series = proxy_series.await;
+            if !spec.newest_sample {
+                return (series, None);
+            }
+            if let Some(t) = self.metrics().tsdb_max_time().await {
+                return (series, Some(t));
+            }
+            if series == Some(true) {
+                return (series, None);
+            }
+            let samples = self.metrics().query(NEWEST_PROXY_SAMPLE_QUERY, at).await.ok().unwrap_or_default();
+            (series, samples.first().map(|s| s.value).filter(|t| t.is_finite()))
+        };
         let exist =
             join_all(spec.exist.iter().map(|(kind, r)| async move {
                 Existence { resource: r.clone(), exists: self.exists(*kind, r).await }
@@ -56,9 +76,9 @@ impl Engine {
             let (kind, r) = spec.sends.as_ref()?;
             self.metrics().query(&sends_query(*kind, r), at).await.ok().map(|s| !s.is_empty())
         };
-        let (proxy_series, scrape_interval_seconds, exist, count, pods, sends) =
-            futures::join!(proxy_series, interval, exist, count, self.pod_tally(&spec.pods_in), sends);
-        ChecksOk { proxy_series, scrape_interval_seconds, exist, count, pods, sends }
+        let ((proxy_series, newest_sample), scrape_interval_seconds, exist, count, pods, sends) =
+            futures::join!(series_and_newest, interval, exist, count, self.pod_tally(&spec.pods_in), sends);
+        ChecksOk { proxy_series, scrape_interval_seconds, newest_sample, exist, count, pods, sends }
     }
 
     /// Whether the object exists: `None` without Kubernetes or when the lookup failed.

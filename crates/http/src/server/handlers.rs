@@ -46,6 +46,11 @@ where
 /// 200 `ok` once Prometheus answers a query and Kubernetes is usable (when it is used at all):
 /// every watch-backed cache has synced, or, for a live inventory, the API server answers its
 /// version. Otherwise 503 with the error object naming whatever is missing.
+/// `GET /version` (lviz extension): `{"version": "0.1.0"}`, for `lviz version --api-addr`.
+pub async fn version() -> Response {
+    axum::Json(serde_json::json!({ "version": env!("CARGO_PKG_VERSION") })).into_response()
+}
+
 pub async fn ready(State(state): State<AppState>) -> Response {
     let late = format!("no answer within {}", humantime::format_duration(PROBE_TIMEOUT));
     let prometheus = async {

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     let api: Router<AppState> = lviz_api::for_each_endpoint!(api_routes);
     api.route("/ready", get(handlers::ready))
         .route("/metrics", get(handlers::metrics))
+        .route("/version", get(handlers::version))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         // Innermost first: body limit, panics → 500, deadline, then counting and logging,

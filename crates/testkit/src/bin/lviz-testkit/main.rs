@@ -1,9 +1,13 @@
-//! `lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES]
-//! [--prometheus3 | --native]`: starts Prometheus (loaded with the emojivoto mesh, or with
+//! `lviz-testkit up [--background] [--dir DIR] [--ignore-stdin] [--scale
+//! NAMESPACES,DEPLOYMENTS,PODS,MINUTES] [--prometheus3 | --native]`: starts Prometheus (loaded with the emojivoto mesh, or with
 //! `Mesh::scaled` and MINUTES of data ending at the evaluation time; Debian's 2.42, or with
 //! `--prometheus3` sid's 3.5.3, or with `--native` 3.5.3 holding native histograms, emojivoto only)
 //! and the fake Kubernetes API, prints shell `export` lines and `ready`, then serves until
-//! SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`), cleaning up on exit.
+//! SIGTERM/SIGINT or until stdin closes (unless `--ignore-stdin`), cleaning up on exit. With
+//! `--background` it returns once ready and keeps serving (`background.rs`); `lviz-testkit down`
+//! stops it.
+
+mod background;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -15,7 +19,7 @@ use lviz_testkit::prometheus::{Flavor, Histograms, PrometheusOptions, Prometheus
 use lviz_testkit::{EVAL_TIME, Mesh};
 use tokio::signal::unix::{SignalKind, signal};
 
-const USAGE: &str = "usage: lviz-testkit up [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES] [--prometheus3 | --native]";
+const USAGE: &str = "usage: lviz-testkit up [--background] [--dir DIR] [--ignore-stdin] [--scale NAMESPACES,DEPLOYMENTS,PODS,MINUTES] [--prometheus3 | --native]\n       lviz-testkit down";
 
 /// Unix seconds → `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days; avoids a date crate for one line).
 fn rfc3339(unix: i64) -> String {
@@ -40,6 +44,8 @@ struct UpArgs {
     scale: Option<[usize; 4]>,
     flavor: Flavor,
     histograms: Histograms,
+    /// Remove `dir` on exit (the child of `--background`).
+    remove_dir: bool,
 }
 
 fn parse_scale(text: &str) -> Result<[usize; 4]> {
@@ -54,16 +60,19 @@ fn parse_scale(text: &str) -> Result<[usize; 4]> {
     }
 }
 
-fn parse_args() -> Result<UpArgs> {
-    let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("up") => {}
-        _ => bail!("{USAGE}"),
-    }
-    let mut up =
-        UpArgs { dir: None, ignore_stdin: false, scale: None, flavor: Flavor::V2, histograms: Histograms::Classic };
+fn parse_args(args: Vec<String>) -> Result<UpArgs> {
+    let mut args = args.into_iter();
+    let mut up = UpArgs {
+        dir: None,
+        ignore_stdin: false,
+        scale: None,
+        flavor: Flavor::V2,
+        histograms: Histograms::Classic,
+        remove_dir: false,
+    };
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--remove-dir" => up.remove_dir = true,
             "--dir" => up.dir = Some(args.next().context(USAGE)?.into()),
             "--ignore-stdin" => up.ignore_stdin = true,
             "--scale" => up.scale = Some(parse_scale(&args.next().context(USAGE)?)?),
@@ -106,7 +115,7 @@ async fn wait_for_exit(ignore_stdin: bool) -> Result<()> {
 }
 
 async fn up(args: UpArgs) -> Result<()> {
-    let (_tmp, dir) = match args.dir {
+    let (_tmp, dir) = match args.dir.clone() {
         Some(d) => {
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             (None, d)
@@ -161,18 +170,36 @@ async fn up(args: UpArgs) -> Result<()> {
     wait_for_exit(args.ignore_stdin).await?;
     drop(kube);
     drop(prometheus);
+    if args.remove_dir {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 
 fn main() {
-    let result = parse_args().and_then(|args| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("building the tokio runtime")?
-            .block_on(up(args))
-    });
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.split_first() {
+        Some((first, rest)) if first == "up" && rest.iter().any(|a| a == "--background") => {
+            let rest: Vec<String> = rest.iter().filter(|a| *a != "--background").cloned().collect();
+            parse_args(rest.clone()).and_then(|_| background::up(&rest))
+        }
+        Some((first, [])) if first == "down" => background::down(),
+        Some((first, rest)) if first == "up" => parse_args(rest.to_vec()).and_then(run_up),
+        _ => Err(anyhow::anyhow!("usage: {USAGE}")),
+    };
+    exit_with(result);
+}
+
+fn run_up(args: UpArgs) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("building the tokio runtime")?
+        .block_on(up(args))
+}
+
+fn exit_with(result: Result<()>) {
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(if e.to_string().starts_with("usage") || e.to_string().starts_with("unknown argument") {
