@@ -3,14 +3,18 @@
 //! answer. The session machinery (`crate::session`) runs any view; this module only lists the
 //! commands, in the order `lviz --help` shows them.
 
+pub mod authz;
 pub mod completions;
 pub mod edges;
 pub mod gateways;
 pub mod generate;
 pub mod man;
+mod route_stats;
 pub mod routes;
 pub mod serve;
 pub mod stat;
+pub mod stat_inbound;
+pub mod stat_outbound;
 
 use clap::{Parser, Subcommand};
 use futures::future::BoxFuture;
@@ -92,6 +96,15 @@ commands! {
     Edges(edges::EdgesArgs),
     /// Multicluster gateways: alive, paired services, probe latency
     Gateways(gateways::GatewaysArgs),
+    /// Inbound traffic per server and route (Linkerd 2.16+ policy metrics)
+    #[command(after_help = stat_inbound::EXAMPLES)]
+    StatInbound(stat_inbound::StatInboundArgs),
+    /// Outbound traffic per route and backend of the Services called, with timeouts and retries
+    #[command(after_help = stat_outbound::EXAMPLES)]
+    StatOutbound(stat_outbound::StatOutboundArgs),
+    /// Inbound traffic per route, server and authorization policy, with denied requests
+    #[command(after_help = authz::EXAMPLES)]
+    Authz(authz::AuthzArgs),
     /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
     #[command(after_help = serve::NOTES)]
     Serve(serve::ServeArgs),

@@ -13,6 +13,8 @@ use lviz_k8s::Cluster;
 use lviz_prom::quantile;
 use lviz_prom::{BackendError, PromClient, Sample};
 
+use crate::histograms::Forms;
+
 /// Anything that answers instant PromQL queries: Prometheus itself, or a stand-in in tests.
 pub trait Metrics: Send + Sync {
     fn query<'a>(&'a self, query: &'a str, at: Option<f64>) -> BoxFuture<'a, Result<Vec<Sample>, BackendError>>;
@@ -96,6 +98,8 @@ pub struct Engine {
     /// reported as unknown.
     kube: Option<Cluster>,
     settings: EngineSettings,
+    /// Histogram forms learnt by probing (`histograms.rs`), shared by clones.
+    forms: Forms,
 }
 
 /// Query results by query text.
@@ -103,12 +107,12 @@ pub type Results = HashMap<String, Vec<Sample>>;
 
 impl Engine {
     pub fn new(metrics: Arc<dyn Metrics>, kube: Cluster, settings: EngineSettings) -> Self {
-        Engine { metrics, kube: Some(kube), settings }
+        Engine { metrics, kube: Some(kube), settings, forms: Forms::default() }
     }
 
     /// Prometheus-only mode: no Kubernetes access at all.
     pub fn prometheus_only(metrics: Arc<dyn Metrics>, settings: EngineSettings) -> Self {
-        Engine { metrics, kube: None, settings }
+        Engine { metrics, kube: None, settings, forms: Forms::default() }
     }
 
     /// The same engine reading Kubernetes through watch-backed caches instead of listing per
@@ -124,6 +128,11 @@ impl Engine {
     /// The Kubernetes cluster; None in Prometheus-only mode.
     pub fn cluster(&self) -> Option<&Cluster> {
         self.kube.as_ref()
+    }
+
+    /// The histogram forms learnt so far (classic unless a probe found otherwise).
+    pub fn forms(&self) -> &Forms {
+        &self.forms
     }
 
     pub fn metrics(&self) -> &dyn Metrics {
