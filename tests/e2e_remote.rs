@@ -1,75 +1,20 @@
 //! Remote mode end to end: the real `lviz serve` binary on a free loopback port (same Prometheus
 //! and fake Kubernetes API as the embedded tests), and the real CLI pointed at it with
 //! `--api-addr`. Every command of the embedded e2e suites, error cases included, must print
-//! byte-identical stdout and stderr with the same exit code in both modes.
+//! byte-identical stdout and stderr with the same exit code in both modes, and every answer the
+//! server gives along the way follows the response schemas of the API documents.
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Run, env, lviz, lviz_bin, lviz_raw};
+use common::serve::{self, Server};
+use common::{Run, env, lviz, lviz_raw};
 use lviz_testkit::mesh::EVAL_TIME;
 
-/// The server child; killed when the test ends, passes or panics.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `lviz serve --addr 127.0.0.1:0`, reads the bound address from its first stderr line,
-/// then waits for `/ready`.
 fn start_server(extra: &[&str]) -> Server {
-    let e = env();
-    let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
-    let mut cmd = Command::new(lviz_bin());
-    cmd.args(["--prometheus-url", &e.prometheus_url, "--kubeconfig", &kubeconfig, "serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("KUBECONFIG")
-        .env_remove("LVIZ_PROMETHEUS_URL")
-        .env_remove("LVIZ_API_ADDR")
-        .env("HOME", e.home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start lviz serve");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    let server = match first.strip_prefix("lviz serve: listening on ") {
-        Some(url) => Server { child, url: url.trim().to_string() },
-        None => {
-            let _ = child.kill();
-            panic!("lviz serve did not start: {first:?}");
-        }
-    };
-    wait_ready(&server.url);
-    server
-}
-
-fn wait_ready(url: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let client = reqwest::Client::new();
-    let ready = format!("{url}/ready");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let answer = rt.block_on(client.get(&ready).send());
-        if answer.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{ready} never answered 200");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    serve::start_server(&env().prometheus_url, extra)
 }
 
 fn remote(server: &Server, args: &[&str]) -> Run {
@@ -131,6 +76,21 @@ const COMMANDS: &[&[&str]] = &[
     &["gateways"],
     &["gateways", "-o", "json"],
     &["gateways", "--cluster-name", "nope"],
+    &["stat", "httproute", "-n", "emojivoto"],
+    &["stat", "httproute/voting-api", "-n", "emojivoto", "-o", "json"],
+    &["stat-inbound", "deploy", "-n", "emojivoto"],
+    &["stat-inbound", "deploy", "-n", "emojivoto", "-o", "json"],
+    &["stat-inbound", "deploy", "-A", "-o", "wide"],
+    &["stat-inbound", "deploy/nope", "-n", "emojivoto"],
+    &["stat-outbound", "deploy", "-n", "emojivoto"],
+    &["stat-outbound", "deploy", "-n", "emojivoto", "-o", "json"],
+    &["stat-outbound", "deploy", "-A", "-o", "wide"],
+    &["stat-outbound", "deploy", "-n", "ops", "-l", "app=traffic"],
+    &["stat-outbound", "deploy", "-n", "linkerd-viz"],
+    &["authz", "deploy/voting", "-n", "emojivoto"],
+    &["authz", "deploy", "-n", "emojivoto", "-o", "json"],
+    &["authz", "deploy", "-A", "-o", "wide"],
+    &["authz", "deploy", "-n", "emojivoto", "-l", "app=web-svc"],
 ];
 
 fn without_hints(stderr: &str) -> String {
@@ -167,7 +127,7 @@ fn remote_mode_prints_exactly_what_embedded_mode_prints() {
         }
     }
     // Guard against comparing two identical failures: most commands print data.
-    assert!(succeeded >= 35, "only {succeeded} commands printed data");
+    assert!(succeeded >= 45, "only {succeeded} commands printed data");
     assert!(
         differences.is_empty(),
         "{} of {} commands differ:\n{}",
@@ -175,6 +135,9 @@ fn remote_mode_prints_exactly_what_embedded_mode_prints() {
         COMMANDS.len(),
         differences.join("\n")
     );
+    // Every answer of the server (the views, the hints' checks, the errors) follows the spec.
+    let checked = serve::assert_answers_follow_the_spec(&server.recorded());
+    assert!(checked >= COMMANDS.len(), "only {checked} answers recorded");
 }
 
 #[test]
@@ -206,12 +169,12 @@ fn serve_stops_on_sigterm() {
     let mut server = start_server(&["--access-log"]);
     let run = remote(&server, &["stat", "deploy/web", "-n", "emojivoto"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let pid = server.child.id().to_string();
+    let pid = server.child_id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
+        if let Ok(Some(status)) = server.child().try_wait() {
             assert!(status.success(), "lviz serve exited with {status} on SIGTERM");
             break;
         }
