@@ -47,7 +47,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_needs_command" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_needs_command" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_needs_command" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_needs_command" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_needs_command" -s A -l all-namespaces -d 'Look in every namespace'
@@ -59,7 +59,10 @@ complete -c lviz -n "__fish_lviz_needs_command" -f -a "stat" -d 'Golden metrics 
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "routes" -d 'Per-route metrics from ServiceProfiles'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "edges" -d 'Connections between resources and their mTLS identities'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "gateways" -d 'Multicluster gateways: alive, paired services, probe latency'
-complete -c lviz -n "__fish_lviz_needs_command" -f -a "serve" -d 'Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)'
+complete -c lviz -n "__fish_lviz_needs_command" -f -a "stat-inbound" -d 'Inbound traffic per server and route (Linkerd 2.16+ policy metrics)'
+complete -c lviz -n "__fish_lviz_needs_command" -f -a "stat-outbound" -d 'Outbound traffic per route and backend of the Services called, with timeouts and retries'
+complete -c lviz -n "__fish_lviz_needs_command" -f -a "authz" -d 'Inbound traffic per route, server and authorization policy, with denied requests'
+complete -c lviz -n "__fish_lviz_needs_command" -f -a "serve" -d 'Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways, …)'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "generate-man" -d 'Write the man pages (lviz.1, lviz-stat.1, ...) into DIR'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -91,7 +94,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand stat" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l unmeshed -d 'Also show resources that have no meshed pods'
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
@@ -126,7 +129,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand routes" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s A -l all-namespaces -d 'Look in every namespace'
@@ -157,7 +160,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand edges" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s A -l all-namespaces -d 'Look in every namespace'
@@ -190,7 +193,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s A -l all-namespaces -d 'Look in every namespace'
@@ -198,6 +201,102 @@ complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l no-headers -d 'Do
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s h -l help -d 'Print help'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s V -l version -d 'Print version'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s l -l selector -d 'Kubernetes label selector: only the objects it matches' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-bearer-token-file -d 'Send `Authorization: Bearer <token>` with the token read from FILE' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-bearer-token-env -d 'Send `Authorization: Bearer <token>` with the token read from environment variable VAR (default: LVIZ_PROMETHEUS_TOKEN when set)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-header -d 'Extra request header, e.g. \'X-Scope-OrgID: tenant1\' (repeatable)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l prometheus-user -d 'Basic-auth user; the password comes from LVIZ_PROMETHEUS_PASSWORD' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l context -d 'Kubeconfig context to use for this call' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
+linkerd\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s o -l output -d 'Output format: table, wide or json' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l sort-by -d 'Sort rows by COLUMN, e.g. rps, success, p99, name; prefix with - for descending (rows without data last)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l color -d 'Color success and latency cells by health: success >= 99% green, >= 95% yellow, else red; latency < 100ms green, < 500ms yellow, else red. auto: only on a terminal, NO_COLOR unset (CLICOLOR_FORCE or FORCE_COLOR force it on)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l watch-count -d 'With --watch: stop after N refreshes' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l no-headers -d 'Do not print column headers (table and wide)'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-inbound" -s V -l version -d 'Print version'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s l -l selector -d 'Kubernetes label selector: only the objects it matches' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-bearer-token-file -d 'Send `Authorization: Bearer <token>` with the token read from FILE' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-bearer-token-env -d 'Send `Authorization: Bearer <token>` with the token read from environment variable VAR (default: LVIZ_PROMETHEUS_TOKEN when set)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-header -d 'Extra request header, e.g. \'X-Scope-OrgID: tenant1\' (repeatable)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l prometheus-user -d 'Basic-auth user; the password comes from LVIZ_PROMETHEUS_PASSWORD' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l context -d 'Kubeconfig context to use for this call' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
+linkerd\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s o -l output -d 'Output format: table, wide or json' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l sort-by -d 'Sort rows by COLUMN, e.g. rps, success, p99, name; prefix with - for descending (rows without data last)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l color -d 'Color success and latency cells by health: success >= 99% green, >= 95% yellow, else red; latency < 100ms green, < 500ms yellow, else red. auto: only on a terminal, NO_COLOR unset (CLICOLOR_FORCE or FORCE_COLOR force it on)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l watch-count -d 'With --watch: stop after N refreshes' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l no-headers -d 'Do not print column headers (table and wide)'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand stat-outbound" -s V -l version -d 'Print version'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s l -l selector -d 'Kubernetes label selector: only the objects it matches' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-bearer-token-file -d 'Send `Authorization: Bearer <token>` with the token read from FILE' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-bearer-token-env -d 'Send `Authorization: Bearer <token>` with the token read from environment variable VAR (default: LVIZ_PROMETHEUS_TOKEN when set)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-header -d 'Extra request header, e.g. \'X-Scope-OrgID: tenant1\' (repeatable)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l prometheus-user -d 'Basic-auth user; the password comes from LVIZ_PROMETHEUS_PASSWORD' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l context -d 'Kubeconfig context to use for this call' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
+linkerd\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s o -l output -d 'Output format: table, wide or json' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l sort-by -d 'Sort rows by COLUMN, e.g. rps, success, p99, name; prefix with - for descending (rows without data last)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l color -d 'Color success and latency cells by health: success >= 99% green, >= 95% yellow, else red; latency < 100ms green, < 500ms yellow, else red. auto: only on a terminal, NO_COLOR unset (CLICOLOR_FORCE or FORCE_COLOR force it on)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l watch-count -d 'With --watch: stop after N refreshes' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s A -l all-namespaces -d 'Look in every namespace'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l no-headers -d 'Do not print column headers (table and wide)'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand authz" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l addr -d 'Address to listen on (port 0 picks a free port, printed on stderr)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-concurrent-queries -d 'Queries outstanding towards Prometheus at once' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-ttl -d 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets' -r
@@ -226,7 +325,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l access-log -d 'Log one line per request on stderr (key=value: ts, method, path, status, duration_ms)'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
@@ -258,7 +357,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand completions" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s A -l all-namespaces -d 'Look in every namespace'
@@ -289,7 +388,7 @@ always\t''
 never\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l watch -d 'Refresh every INTERVAL (default 2s): redraw in place on a terminal; when piped, one table per refresh separated by a blank line, or one JSON document per line with -o json. With --at, the evaluation time advances by INTERVAL each refresh' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l watch-count -d 'With --watch: stop after N refreshes' -r
-complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped' -r
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l fail-if -d 'Exit 3 when a row breaches EXPR: METRIC OP VALUE with OP one of < <= > >=; metrics success (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s), for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz unauthorized (rps). Repeatable; rows without traffic are skipped' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l no-kube -d 'Do not use Kubernetes: rows come from metric labels; pod counts and other Kubernetes-only values are shown as unknown'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s v -l verbose -d 'Say on stderr which Prometheus and Kubernetes API are used'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s A -l all-namespaces -d 'Look in every namespace'
@@ -297,11 +396,14 @@ complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l no-headers -d
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s h -l help -d 'Print help'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "stat" -d 'Golden metrics per resource: meshed pods, success rate, RPS, latency percentiles, TCP'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "routes" -d 'Per-route metrics from ServiceProfiles'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "edges" -d 'Connections between resources and their mTLS identities'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "gateways" -d 'Multicluster gateways: alive, paired services, probe latency'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "serve" -d 'Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "generate-man" -d 'Write the man pages (lviz.1, lviz-stat.1, ...) into DIR'
-complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "stat" -d 'Golden metrics per resource: meshed pods, success rate, RPS, latency percentiles, TCP'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "routes" -d 'Per-route metrics from ServiceProfiles'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "edges" -d 'Connections between resources and their mTLS identities'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "gateways" -d 'Multicluster gateways: alive, paired services, probe latency'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "stat-inbound" -d 'Inbound traffic per server and route (Linkerd 2.16+ policy metrics)'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "stat-outbound" -d 'Outbound traffic per route and backend of the Services called, with timeouts and retries'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "authz" -d 'Inbound traffic per route, server and authorization policy, with denied requests'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "serve" -d 'Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways, …)'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "generate-man" -d 'Write the man pages (lviz.1, lviz-stat.1, ...) into DIR'
+complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways stat-inbound stat-outbound authz serve completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

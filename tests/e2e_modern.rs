@@ -201,7 +201,11 @@ fn kubectl_conventions() {
              LATENCY_P99  SUCCESSES  FAILURES  "
         )
     );
-    assert!(run.stdout.contains("emojivoto  web     [default]:8080    [default]               93.33%  3.00"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("emojivoto  web     [default]:8080    [default]               93.33%  3.00"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("        168        12  \n"), "{}", run.stdout);
     let json = lviz(&["stat-outbound", "deploy", "-A", "-o", "json"]).ok().json();
     let namespaces: Vec<&str> = json.as_array().expect("rows").iter().filter_map(|r| r["namespace"].as_str()).collect();
@@ -216,7 +220,8 @@ fn kubectl_conventions() {
     let names: Vec<&str> = run.stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
     assert_eq!(names, ["voting", "web", "emoji"]);
     // --fail-if: timeouts and retries are shares of the requests; exit 3 after the output.
-    let run = lviz(&["stat-outbound", "deploy", "-n", "emojivoto", "--fail-if", "timeouts>1%", "--fail-if", "retries>5%"]);
+    let run =
+        lviz(&["stat-outbound", "deploy", "-n", "emojivoto", "--fail-if", "timeouts>1%", "--fail-if", "retries>5%"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(run.stdout, OUTBOUND);
     assert_eq!(
@@ -228,9 +233,14 @@ fn kubectl_conventions() {
     );
     let run = lviz(&["authz", "deploy", "-n", "emojivoto", "--fail-if", "unauthorized>0.05"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("route voting-api of server voting-grpc (no authorization): unauthorized 0.1rps > 0.05rps"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("route voting-api of server voting-grpc (no authorization): unauthorized 0.1rps > 0.05rps"),
+        "{}",
+        run.stderr
+    );
     // --watch: one compact document per refresh.
-    let run = lviz(&["stat-inbound", "deploy", "-n", "emojivoto", "-o", "json", "--watch=100ms", "--watch-count", "2"]).ok();
+    let run =
+        lviz(&["stat-inbound", "deploy", "-n", "emojivoto", "-o", "json", "--watch=100ms", "--watch-count", "2"]).ok();
     assert_eq!(run.stdout, format!("{INBOUND_JSON}{INBOUND_JSON}"));
 }
 
@@ -281,4 +291,56 @@ fn stat_on_a_current_proxy() {
         (run.code, run.stderr.as_str()),
         (2, "error: 'from' queries are not supported with policy resources, as they have inbound metrics only\n")
     );
+}
+
+/// Names and namespaces with `"`, `}`, `\` and a newline stay inside their string literal in
+/// every query of the three views (both plans, both histogram forms): Prometheus parses each
+/// and finds nothing, instead of failing or matching something else.
+#[test]
+fn hostile_names_reach_prometheus_as_literals() {
+    use lviz_api::{RouteStatsRequest, stat_inbound_request};
+    use lviz_engine::QueryPlan;
+    use lviz_engine::histograms::{Forms, HistogramForm, LatencyPlan};
+    use lviz_engine::views::{authz, route_stats, stat_inbound, stat_outbound};
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let query = |expr: &str| -> Value {
+        rt.block_on(async {
+            let time = EVAL_TIME.to_string();
+            let r = reqwest::Client::new()
+                .post(format!("{}/api/v1/query", env().prometheus_url))
+                .form(&[("query", expr), ("time", time.as_str())])
+                .send()
+                .await
+                .expect("query");
+            r.json().await.expect("JSON")
+        })
+    };
+    let mut sent = 0;
+    for hostile in ["we\"b", "web}", "back\\slash", "new\nline", "x\"} or vector(1) or {a=\""] {
+        let req = RouteStatsRequest {
+            resource_type: "deployment".into(),
+            resource_name: hostile.into(),
+            namespace: hostile.into(),
+            ..Default::default()
+        };
+        let spec = stat_inbound_request(&req).expect("valid");
+        let names = vec![hostile.to_string(), "web".to_string()];
+        let selectors = [route_stats::query_labels(spec.target.kind, &names, hostile)];
+        let mut texts = std::collections::BTreeSet::new();
+        for plan in [QueryPlan::Lviz, QueryPlan::Linkerd] {
+            for form in [HistogramForm::Classic, HistogramForm::Native] {
+                texts.extend(stat_inbound::plan(&spec, form).texts(plan));
+                texts.extend(authz::plan(&selectors, "1m", &Forms::default()).texts(plan));
+            }
+            texts.extend(stat_outbound::plan(&spec, &Forms::default()).texts(plan));
+        }
+        for text in &texts {
+            let answer = query(text);
+            assert_eq!(answer["status"], "success", "{text}: {answer}");
+            assert_eq!(answer["data"]["result"], serde_json::json!([]), "{text}: {answer}");
+            sent += 1;
+        }
+    }
+    assert!(sent > 100, "{sent}");
 }

@@ -182,3 +182,15 @@ fn serve_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn the_spec_check_refuses_what_the_spec_forbids() {
+    // A dead gateway's latency as null, as `gateways -o json` printed it before issue 13.
+    let dead = r#"{"ok":{"gateways_table":{"rows":[{"cluster_name":"west","alive":false,"latency_ms_p50":null}]}}}"#;
+    let bad = serve::Exchange { path: "/api/v1/gateways".into(), status: 200, body: dead.into() };
+    assert!(std::panic::catch_unwind(|| serve::assert_answers_follow_the_spec(&[bad])).is_err());
+    let error = serve::Exchange { path: "/api/v1/authz".into(), status: 400, body: r#"{"error":"flat"}"#.into() };
+    assert!(std::panic::catch_unwind(|| serve::assert_answers_follow_the_spec(&[error])).is_err());
+    let good = serve::Exchange { path: "/api/v1/authz".into(), status: 400, body: r#"{"error":{"error":"x"}}"#.into() };
+    assert_eq!(serve::assert_answers_follow_the_spec(&[good]), 1);
+}

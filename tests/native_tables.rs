@@ -70,7 +70,18 @@ fn both_forms_give_the_same_tables() {
             let n = on(&native.url(), &with_plan).ok();
             assert_eq!(n.stdout, c.stdout, "lviz {} ({plan} plan)", args.join(" "));
             assert!(c.stdout.lines().skip(1).any(|l| l.contains("ms ") || l.ends_with("ms")), "{}", c.stdout);
-            let mut json = with_plan.clone();
+            // The same view as JSON (its `-o wide` replaced).
+            let mut json: Vec<&str> = Vec::new();
+            let mut skip = false;
+            for a in &with_plan {
+                if std::mem::take(&mut skip) {
+                    continue;
+                }
+                skip = *a == "-o";
+                if !skip {
+                    json.push(a);
+                }
+            }
             json.extend(["-o", "json"]);
             let (c, n) = (on(&classic.url(), &json).ok().json(), on(&native.url(), &json).ok().json());
             assert!(close(&c, &n), "lviz {} -o json ({plan} plan):\nclassic {c}\nnative {n}", args.join(" "));
@@ -145,7 +156,11 @@ fn without_histograms() -> Option<PrometheusServer> {
 fn neither_form_leaves_counts_and_a_hint() {
     let Some(prom) = without_histograms() else { return };
     let run = on(&prom.url(), &["stat-inbound", "deploy", "-n", "emojivoto"]).ok();
-    assert!(run.stdout.contains("web     [default]:8080    [default]               93.33%  3.00          0ms"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("web     [default]:8080    [default]               93.33%  3.00          0ms"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(
         run.stderr,
         "hint: Prometheus has neither classic (response_latency_ms_bucket) nor native (response_latency_ms) series \

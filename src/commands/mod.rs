@@ -105,7 +105,7 @@ commands! {
     /// Inbound traffic per route, server and authorization policy, with denied requests
     #[command(after_help = authz::EXAMPLES)]
     Authz(authz::AuthzArgs),
-    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
+    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways, …)
     #[command(after_help = serve::NOTES)]
     Serve(serve::ServeArgs),
     /// Print a shell completion script to stdout
