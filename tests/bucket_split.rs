@@ -51,7 +51,9 @@ fn bounds_per_group(answer: &Answer) -> BTreeMap<BTreeMap<String, String>, BTree
 }
 
 /// (family, group, lower bounds, (first, second) buckets per group).
-const CASES: &[(&str, &str, &[&str], (usize, usize))] = &[
+type Case = (&'static str, &'static str, &'static [&'static str], (usize, usize));
+
+const CASES: &[Case] = &[
     ("response_latency_ms", "namespace, deployment", lviz_engine::promql::LATENCY_MS_LOWER, (13, 13)),
     ("outbound_http_route_request_duration_seconds", "parent_name, deployment", &["0.05", "0.5"], (2, 3)),
     (
@@ -65,7 +67,7 @@ const CASES: &[(&str, &str, &[&str], (usize, usize))] = &[
 fn parts_split_as_meant(base: &str, float_le: bool) {
     let labels = Selector::new().with(Matcher::eq("namespace", "emojivoto"));
     for (family, group, lower, (first, second)) in CASES {
-        let latency = Latency::build(HistogramForm::Classic, family, &[labels.clone()], "1m", group, lower);
+        let latency = Latency::build(HistogramForm::Classic, family, std::slice::from_ref(&labels), "1m", group, lower);
         let [low, high] = [&latency.buckets[0], &latency.buckets[1]].map(|q| query(base, q));
         let whole = query(base, &format!("sum(irate({family}_bucket{}[1m])) by (le, {group})", labels.render()));
         assert!(!whole.is_empty(), "{family}: no data");

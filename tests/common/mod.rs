@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod serve;
+pub mod servers;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

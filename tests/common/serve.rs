@@ -16,10 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{env, lviz_bin};
-
-#[path = "servers.rs"]
-mod servers;
+use super::{env, lviz_bin, servers};
 
 /// One answer of the server: the path asked, the status and the body.
 #[derive(Debug, Clone)]

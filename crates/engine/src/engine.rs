@@ -4,7 +4,7 @@
 //! window against the scrape interval).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, try_join_all};
@@ -12,8 +12,6 @@ use futures::future::{BoxFuture, try_join_all};
 use lviz_k8s::Cluster;
 use lviz_prom::quantile;
 use lviz_prom::{BackendError, PromClient, Sample};
-
-use crate::histograms::Forms;
 
 /// Anything that answers instant PromQL queries: Prometheus itself, or a stand-in in tests.
 pub trait Metrics: Send + Sync {
@@ -100,6 +98,31 @@ pub struct Engine {
     settings: EngineSettings,
     /// Histogram forms learnt by probing (`histograms.rs`), shared by clones.
     forms: Forms,
+}
+
+/// How Prometheus stores a histogram family (see `histograms.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum HistogramForm {
+    /// `<family>_bucket{le=…}` series (Prometheus 2.x, or 3.x without conversion).
+    #[default]
+    Classic,
+    /// Native histograms with custom buckets, `<family>` itself.
+    Native,
+}
+
+/// Histogram forms an engine has learnt by probing, shared by every clone of it.
+#[derive(Debug, Clone, Default)]
+pub struct Forms(Arc<Mutex<HashMap<&'static str, HistogramForm>>>);
+
+impl Forms {
+    /// The form of `family`: what a probe found, else classic (what Linkerd queries).
+    pub fn form(&self, family: &str) -> HistogramForm {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(family).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn learn(&self, family: &'static str, form: HistogramForm) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(family, form);
+    }
 }
 
 /// Query results by query text.

@@ -14,23 +14,17 @@
 //! Owns: the query texts of both forms, the probe and its reading, the remembered forms.
 //! Refuses: anything about one view's rows.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::BTreeSet;
 
 use lviz_prom::{BackendError, Sample};
 
+pub use crate::engine::{Forms, HistogramForm};
+
+/// The proxy's request latency histogram (inbound and outbound), read by stat, stat-inbound
+/// and authz.
+pub const RESPONSE_LATENCY: &str = "response_latency_ms";
 use crate::promql::{QUANTILES, Selector, split_union_bucket_rates, union_of};
 use crate::{Engine, QueryPlan, Results};
-
-/// How Prometheus stores a histogram family.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum HistogramForm {
-    /// `<family>_bucket{le=…}` series (Prometheus 2.x, or 3.x without conversion).
-    #[default]
-    Classic,
-    /// Native histograms with custom buckets, `<family>` itself.
-    Native,
-}
 
 /// The latency queries of one histogram read by one view: Linkerd's three quantile texts, and
 /// for the lviz plan on classic data the bucket-rate parts they are computed from.
@@ -110,21 +104,6 @@ pub trait LatencyPlan {
     fn texts(&self, plan: QueryPlan) -> BTreeSet<String>;
     /// Each histogram with the count query of its rows.
     fn latencies(&self) -> Vec<LatencyUse<'_>>;
-}
-
-/// Forms learnt so far, shared by every clone of an engine.
-#[derive(Debug, Clone, Default)]
-pub struct Forms(Arc<Mutex<HashMap<&'static str, HistogramForm>>>);
-
-impl Forms {
-    /// The form of `family`: what a probe found, else classic (what Linkerd queries).
-    pub fn form(&self, family: &str) -> HistogramForm {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(family).copied().unwrap_or_default()
-    }
-
-    fn learn(&self, family: &'static str, form: HistogramForm) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(family, form);
-    }
 }
 
 /// One query telling, for each family, which forms have series at the evaluation time:
@@ -237,7 +216,7 @@ mod tests {
         let classic = Latency::build(
             HistogramForm::Classic,
             "x_seconds",
-            &[labels.clone()],
+            std::slice::from_ref(&labels),
             "1m",
             "namespace, pod",
             &["0.05", "0.5"],

@@ -179,6 +179,7 @@ mod tests {
         Resource { namespace: String::new(), kind: kind.into(), name: name.into() }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn row(
         route: &str,
         srv: (&str, &str),

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::histograms::{Forms, Latency, LatencyPlan, LatencyUse};
+use crate::histograms::{Forms, Latency, LatencyPlan, LatencyUse, RESPONSE_LATENCY};
 use crate::promql::{LATENCY_MS_LOWER, Matcher, Selector, union_of};
 use crate::samples::round_sample;
 use crate::views::route_stats::{NEEDS_KUBE_SELECTOR, in_label_order, query_labels};
@@ -41,8 +41,8 @@ pub fn plan(selectors: &[Selector], window: &str, forms: &Forms) -> AuthzPlan {
         allowed: format!("{} by ({GROUP})", rate("inbound_http_authz_allow_total", selectors)),
         denied: format!("{} by ({GROUP})", rate("inbound_http_authz_deny_total", selectors)),
         latency: Latency::build(
-            forms.form(crate::views::stat_inbound::LATENCY_FAMILY),
-            crate::views::stat_inbound::LATENCY_FAMILY,
+            forms.form(RESPONSE_LATENCY),
+            RESPONSE_LATENCY,
             &inbound,
             window,
             GROUP,

@@ -4,10 +4,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::future::try_join_all;
 
-use crate::histograms::{Forms, HistogramForm, Latency, LatencyPlan, LatencyUse};
+use crate::histograms::{Forms, HistogramForm, Latency, LatencyPlan, LatencyUse, RESPONSE_LATENCY as LATENCY_FAMILY};
 use crate::promql::{self, LATENCY_MS_LOWER, Matcher, Selector, StatQueries};
 use crate::samples::{Key, count_by_classification, key_of, round_sample, value_by_key};
-use crate::views::stat_inbound::LATENCY_FAMILY;
 use crate::{Engine, EngineSettings, QueryPlan, Results};
 use lviz_api::resource::STAT_ALL_KINDS;
 use lviz_api::{

@@ -13,7 +13,7 @@ use lviz_api::{
     Answer, AnswerFuture, InboundRow, Rejection, ResourceKind, RouteStatsSpec, StatInbound, StatInboundOk, Validated,
 };
 
-pub const LATENCY_FAMILY: &str = "response_latency_ms";
+pub use crate::histograms::RESPONSE_LATENCY as LATENCY_FAMILY;
 
 /// The queries of one stat-inbound request.
 #[derive(Debug, Clone, PartialEq, Eq)]
