@@ -6,6 +6,7 @@
 #   bench/scale.sh                 # 1× (100 namespaces × 10 deployments × 3 pods), 3 min of data
 #   SCALES="1 3" bench/scale.sh    # 1× and 3×
 #   SCALES=10 RUNS=3 ONLY="stat deploy,stat po" bench/scale.sh
+#   ONLY="stat-inbound,stat-outbound" bench/scale.sh   # the Linkerd 2.16+ views
 #   RUNS=7 MINUTES=10 bench/scale.sh
 #
 # Queries use [1m] windows: 3 minutes of data touch the same series as 10, in a third of the

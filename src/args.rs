@@ -185,7 +185,8 @@ pub struct OutputArgs {
     ///
     /// EXPR is METRIC OP VALUE with OP one of < <= > >=; metrics success
     /// (99.5% or 0.995), rps, p50, p95, p99 (250ms, 1s), and for stat tcp, read, write (bytes/s),
-    /// for routes actual_success, actual_rps. Repeatable; rows without traffic are skipped
+    /// for routes actual_success, actual_rps, for stat-outbound timeouts, retries (1%), for authz
+    /// unauthorized (rps). Repeatable; rows without traffic are skipped
     #[arg(long, global = true, value_name = "EXPR", help_heading = "CI gates")]
     pub fail_if: Vec<String>,
 

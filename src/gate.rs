@@ -1,5 +1,6 @@
 //! CI gates: `--fail-if EXPR` (repeatable) and `--fail-on-no-traffic`, checked per displayed row
-//! of `stat` and `routes` after the normal output is printed. A breach is reported on stderr,
+//! of `stat`, `routes`, `stat-inbound`, `stat-outbound` and `authz` after the normal output is
+//! printed. A breach is reported on stderr,
 //! one line per (row, gate), and the command exits with [`crate::error::GATE_FAILED`] (3).
 //!
 //! Grammar: `METRIC OP VALUE`, spaces allowed, `OP` one of `<`, `<=`, `>`, `>=`. The expression
@@ -7,7 +8,9 @@
 //! * `success`, `actual_success` (routes): `99.5%`, or a fraction `0.995`;
 //! * `rps`, `actual_rps` (routes): requests per second, `1` or `1rps`;
 //! * `p50`, `p95`, `p99`: a duration with a unit (`250ms`, `1s`, `1.5s`);
-//! * `tcp` (stat): open connections; `read`, `write` (stat): bytes per second (`100` or `100B/s`).
+//! * `tcp` (stat): open connections; `read`, `write` (stat): bytes per second (`100` or `100B/s`);
+//! * `timeouts`, `retries` (stat-outbound): the share of requests that timed out, or that were
+//!   retries, like `success` (`1%` or `0.01`); `unauthorized` (authz): denied requests per second.
 //!
 //! Rows without traffic (every metric `-`) pass every gate, unless `--fail-on-no-traffic` is set:
 //! then they fail every gate, and so does an empty result. Pure; no I/O.
@@ -20,6 +23,31 @@ use lviz_render::{MetricLine, RowMetrics};
 pub enum GateScope {
     Stat,
     Routes,
+    StatInbound,
+    StatOutbound,
+    Authz,
+}
+
+impl GateScope {
+    fn command(self) -> &'static str {
+        match self {
+            GateScope::Stat => "stat",
+            GateScope::Routes => "routes",
+            GateScope::StatInbound => "stat-inbound",
+            GateScope::StatOutbound => "stat-outbound",
+            GateScope::Authz => "authz",
+        }
+    }
+
+    fn metrics(self) -> &'static [(&'static str, Metric)] {
+        match self {
+            GateScope::Stat => STAT_METRICS,
+            GateScope::Routes => ROUTES_METRICS,
+            GateScope::StatInbound => &STAT_OUTBOUND_METRICS[..5],
+            GateScope::StatOutbound => STAT_OUTBOUND_METRICS,
+            GateScope::Authz => AUTHZ_METRICS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +62,9 @@ enum Metric {
     Write,
     ActualSuccess,
     ActualRps,
+    Timeouts,
+    Retries,
+    Unauthorized,
 }
 
 const STAT_METRICS: &[(&str, Metric)] = &[
@@ -55,6 +86,25 @@ const ROUTES_METRICS: &[(&str, Metric)] = &[
     ("p50", Metric::P50),
     ("p95", Metric::P95),
     ("p99", Metric::P99),
+];
+
+const STAT_OUTBOUND_METRICS: &[(&str, Metric)] = &[
+    ("success", Metric::Success),
+    ("rps", Metric::Rps),
+    ("p50", Metric::P50),
+    ("p95", Metric::P95),
+    ("p99", Metric::P99),
+    ("timeouts", Metric::Timeouts),
+    ("retries", Metric::Retries),
+];
+
+const AUTHZ_METRICS: &[(&str, Metric)] = &[
+    ("success", Metric::Success),
+    ("rps", Metric::Rps),
+    ("p50", Metric::P50),
+    ("p95", Metric::P95),
+    ("p99", Metric::P99),
+    ("unauthorized", Metric::Unauthorized),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,13 +211,18 @@ impl Gate {
             Metric::Write => m.write,
             Metric::ActualSuccess => m.actual_success,
             Metric::ActualRps => m.actual_rps,
+            Metric::Timeouts => m.timeouts,
+            Metric::Retries => m.retries,
+            Metric::Unauthorized => m.unauthorized,
         }
     }
 
     fn format(&self, x: f64) -> String {
         match self.metric {
-            Metric::Success | Metric::ActualSuccess => format!("{:.2}%", x * 100.0),
-            Metric::Rps | Metric::ActualRps => format!("{}rps", short_number(x)),
+            Metric::Success | Metric::ActualSuccess | Metric::Timeouts | Metric::Retries => {
+                format!("{:.2}%", x * 100.0)
+            }
+            Metric::Rps | Metric::ActualRps | Metric::Unauthorized => format!("{}rps", short_number(x)),
             Metric::P50 | Metric::P95 | Metric::P99 => format!("{}ms", short_number(x)),
             Metric::Tcp => short_number(x),
             Metric::Read | Metric::Write => format!("{}B/s", short_number(x)),
@@ -198,13 +253,10 @@ pub fn parse_gate(expr: &str, scope: GateScope) -> Result<Gate, String> {
     };
     let name = name.trim().to_ascii_lowercase();
     let value = value.trim();
-    let metrics = match scope {
-        GateScope::Stat => STAT_METRICS,
-        GateScope::Routes => ROUTES_METRICS,
-    };
+    let metrics = scope.metrics();
     let Some(&(name, metric)) = metrics.iter().find(|(n, _)| *n == name) else {
-        let command = if scope == GateScope::Stat { "stat" } else { "routes" };
         let valid: Vec<&str> = metrics.iter().map(|(n, _)| *n).collect();
+        let command = scope.command();
         return Err(bad(format!("unknown metric {name:?} for {command}; valid metrics: {}", valid.join(", "))));
     };
     if value.is_empty() {
@@ -223,7 +275,7 @@ fn number(text: &str) -> Result<f64, String> {
 
 fn threshold(metric: Metric, value: &str) -> Result<f64, String> {
     match metric {
-        Metric::Success | Metric::ActualSuccess => match value.strip_suffix('%') {
+        Metric::Success | Metric::ActualSuccess | Metric::Timeouts | Metric::Retries => match value.strip_suffix('%') {
             Some(percent) => {
                 let p = number(percent)?;
                 if p > 100.0 {
@@ -234,14 +286,19 @@ fn threshold(metric: Metric, value: &str) -> Result<f64, String> {
             None => {
                 let f = number(value)?;
                 if f > 1.0 {
+                    let what = if matches!(metric, Metric::Success | Metric::ActualSuccess) {
+                        "success rate"
+                    } else {
+                        "share"
+                    };
                     return Err(format!(
-                        "a success rate is a percentage (99.5%) or a fraction between 0 and 1 (0.995), not {value}"
+                        "a {what} is a percentage (99.5%) or a fraction between 0 and 1 (0.995), not {value}"
                     ));
                 }
                 Ok(f)
             }
         },
-        Metric::Rps | Metric::ActualRps => number(value.strip_suffix("rps").unwrap_or(value)),
+        Metric::Rps | Metric::ActualRps | Metric::Unauthorized => number(value.strip_suffix("rps").unwrap_or(value)),
         Metric::P50 | Metric::P95 | Metric::P99 => {
             if value.parse::<f64>().is_ok() {
                 return Err(format!("a latency needs a unit: {value}ms or {value}s"));
@@ -343,6 +400,35 @@ mod tests {
         assert_eq!(
             set(&["success<99%"], true).check(&[]),
             ["lviz: gate failed: no rows to check (--fail-on-no-traffic)"]
+        );
+    }
+
+    #[test]
+    fn modern_scopes() {
+        let g = parse_gate("timeouts>1%", GateScope::StatOutbound).unwrap();
+        assert_eq!((g.op, g.threshold), (Op::Gt, 0.01));
+        assert_eq!(parse_gate("retries > 0.05", GateScope::StatOutbound).unwrap().threshold, 0.05);
+        assert_eq!(parse_gate("unauthorized>0.5rps", GateScope::Authz).unwrap().threshold, 0.5);
+        assert_eq!(
+            parse_gate("timeouts>1%", GateScope::StatInbound).unwrap_err(),
+            "invalid --fail-if \"timeouts>1%\": unknown metric \"timeouts\" for stat-inbound; valid metrics: success, \
+             rps, p50, p95, p99"
+        );
+        assert!(parse_gate("retries>5", GateScope::StatOutbound).unwrap_err().contains("a share is a percentage"));
+        let lines = [line(
+            "route r",
+            Some(RowMetrics { timeouts: Some(0.1), retries: Some(1.0 / 6.0), ..RowMetrics::default() }),
+        )];
+        let set = GateSet {
+            gates: ["timeouts>1%", "retries>5%"].map(|e| parse_gate(e, GateScope::StatOutbound).unwrap()).to_vec(),
+            fail_on_no_traffic: false,
+        };
+        assert_eq!(
+            set.check(&lines),
+            [
+                "lviz: gate failed: route r: timeouts 10.00% > 1.00%",
+                "lviz: gate failed: route r: retries 16.67% > 5.00%"
+            ]
         );
     }
 

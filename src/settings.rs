@@ -176,7 +176,9 @@ fn output_settings(o: &OutputArgs, tables: Tables, env: &Env) -> Result<(Present
             gates: fail_if.iter().map(|e| parse_gate(e, scope)).collect::<Result<_, _>>().map_err(usage)?,
             fail_on_no_traffic: *fail_on_no_traffic,
         },
-        None if !fail_if.is_empty() => return Err(usage("--fail-if applies to stat and routes only")),
+        None if !fail_if.is_empty() => {
+            return Err(usage("--fail-if applies to stat, routes, stat-inbound, stat-outbound and authz only"));
+        }
         None => GateSet::default(),
     };
     if *fail_on_no_traffic && gates.is_empty() {

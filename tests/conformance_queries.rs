@@ -85,7 +85,7 @@ fn stat_queries_match_linkerd() {
 fn with_le_matcher(bucket_rates: &str, op: &str) -> String {
     let (head, rest) = bucket_rates.split_once('{').expect("a selector");
     let (matchers, tail) = rest.split_once('}').expect("a closed selector");
-    let le = format!("le{op}\"{}\"", lviz_engine::promql::LOWER_LE);
+    let le = format!("le{op}{}", lviz_engine::promql::quote(lviz_engine::promql::LOWER_LE));
     let mut all: Vec<String> = matchers.split(", ").filter(|m| !m.is_empty()).map(str::to_string).collect();
     all.push(le);
     all.sort();

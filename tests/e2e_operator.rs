@@ -234,7 +234,10 @@ fn bad_gates_are_usage_errors_naming_the_expression() {
         (&["stat", "deploy", "--fail-if", "latency>1s"][..], "invalid --fail-if \"latency>1s\": unknown metric"),
         (&["stat", "deploy", "--fail-if", "p99>250"], "invalid --fail-if \"p99>250\": a latency needs a unit"),
         (&["stat", "deploy", "--fail-if", "success<99.5"], "invalid --fail-if \"success<99.5\": a success rate is"),
-        (&["edges", "deploy", "--fail-if", "rps<1"], "--fail-if applies to stat and routes only"),
+        (
+            &["edges", "deploy", "--fail-if", "rps<1"],
+            "--fail-if applies to stat, routes, stat-inbound, stat-outbound and authz only",
+        ),
         (&["stat", "deploy", "--fail-on-no-traffic"], "--fail-on-no-traffic needs at least one --fail-if"),
     ] {
         let run = lviz(args);

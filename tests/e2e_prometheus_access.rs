@@ -4,12 +4,11 @@
 //! failure is one line naming the backend, without secrets, exit 1. Loopback only.
 
 mod common;
-#[path = "common/servers.rs"]
-mod servers;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use common::servers;
 use common::{Run, lviz, lviz_raw};
 use lviz_testkit::mesh::{EVAL_TIME, Mesh};
 use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer, VictoriaMetricsServer};

@@ -53,6 +53,11 @@ const E2E_CASES: &[&[&str]] = &[
     &["edges", "deploy", "-n", "ops"],
     &["gateways", "-o", "json"],
     &["gateways"],
+    &["stat", "httproute", "-n", "emojivoto", "-o", "json"],
+    &["stat-inbound", "deploy", "-A", "-o", "json"],
+    &["stat-outbound", "deploy", "-A", "-o", "json"],
+    &["stat-outbound", "deploy", "-n", "emojivoto"],
+    &["authz", "deploy", "-A", "-o", "json"],
 ];
 
 /// Cases whose latencies are not whole numbers of ms: windows that do not hold whole scrapes.
@@ -66,6 +71,9 @@ const UNALIGNED_CASES: &[&[&str]] = &[
     &["routes", "deploy/web", "-n", "emojivoto", "-o", "json"],
     &["routes", "deploy/vote-bot", "-n", "emojivoto", "--to", "svc/web-svc", "-o", "json"],
     &["gateways", "-o", "json"],
+    &["stat-inbound", "deploy", "-A", "-o", "json"],
+    &["stat-outbound", "deploy", "-A", "-o", "json"],
+    &["authz", "deploy", "-A", "-o", "json"],
 ];
 
 fn backend_args(at: &str) -> Vec<String> {

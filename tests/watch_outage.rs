@@ -4,8 +4,6 @@
 //! 1 when it ends on a failed refresh. The terminal side is in `watch_tty.rs`.
 
 mod common;
-#[path = "common/servers.rs"]
-mod servers;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -17,7 +15,7 @@ use lviz_testkit::mesh::EVAL_TIME;
 
 /// A proxy in front of the shared Prometheus, and its outage switch.
 fn switchable_prometheus() -> (String, Arc<AtomicBool>) {
-    servers::switchable_proxy(&env().prometheus_url)
+    common::servers::switchable_proxy(&env().prometheus_url)
 }
 
 fn watch_command(prometheus: &str, extra: &[&str]) -> Command {

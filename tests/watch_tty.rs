@@ -4,8 +4,6 @@
 //! generous deadline; nothing asserts on timing.
 
 mod common;
-#[path = "common/servers.rs"]
-mod servers;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -139,7 +137,7 @@ fn watch_count_on_a_terminal_leaves_the_last_answer() {
 #[test]
 fn an_outage_keeps_the_last_good_table_under_a_stale_line() {
     use std::sync::atomic::Ordering;
-    let (url, down) = servers::switchable_proxy(&env().prometheus_url);
+    let (url, down) = common::servers::switchable_proxy(&env().prometheus_url);
     let tmux = Tmux::start("outage");
     tmux.keys(&[&command_line_to(&url, "-w 300ms"), "Enter"]);
     tmux.wait_for("the first table", |s| s.contains("web           1/1    93.33%"));

@@ -5,15 +5,19 @@
 //! them gets (`cli_command`: its own flags first, the global flags under their headings, only the
 //! global flags it uses; `parse_from`: clap's whole message on an error).
 
+pub mod authz;
 pub mod complete_dynamic;
 pub mod completion;
 pub mod edges;
 pub mod gateways;
 pub mod generate;
 pub mod man;
+mod route_stats;
 pub mod routes;
 pub mod serve;
 pub mod stat;
+pub mod stat_inbound;
+pub mod stat_outbound;
 pub mod suggest;
 pub mod version;
 
@@ -110,7 +114,16 @@ commands! {
     /// Multicluster gateways: alive, paired services, probe latency
     #[command(after_help = gateways::EXAMPLES)]
     Gateways(gateways::GatewaysArgs),
-    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways)
+    /// Inbound traffic per server and route (Linkerd 2.16+ policy metrics)
+    #[command(after_help = stat_inbound::EXAMPLES)]
+    StatInbound(stat_inbound::StatInboundArgs),
+    /// Outbound traffic per route and backend of the Services called, with timeouts and retries
+    #[command(after_help = stat_outbound::EXAMPLES)]
+    StatOutbound(stat_outbound::StatOutboundArgs),
+    /// Inbound traffic per route, server and authorization policy, with denied requests
+    #[command(after_help = authz::EXAMPLES)]
+    Authz(authz::AuthzArgs),
+    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways, …)
     #[command(after_help = serve::NOTES)]
     Serve(serve::ServeArgs),
     /// Print the shell completion script (static and dynamic completion)

@@ -5,6 +5,7 @@
 pub mod diagnose;
 
 mod progress;
+pub mod route_hints;
 pub mod watch;
 
 use futures::future::BoxFuture;

@@ -2,6 +2,9 @@
 //! and one fake Kubernetes API server per test binary, and a runner for the real `lviz` binary.
 #![allow(dead_code)]
 
+pub mod serve;
+pub mod servers;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;

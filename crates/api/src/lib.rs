@@ -26,8 +26,11 @@ pub use resource::{ResourceKind, Target};
 pub use rows::{BasicStats, Resource, TcpStats};
 pub use validate::{Direction, Peer};
 pub use views::ENDPOINTS;
+pub use views::authz::{
+    AUTHZ_KINDS, Authz, AuthzOk, AuthzResponse, AuthzRow, AuthzRows, AuthzTable, ServerStats, authz_request,
+};
 pub use views::checks::{
-    Checks, ChecksOk, ChecksRequest, ChecksSpec, Existence, ObjectCount, PodTally, checks_request,
+    Checks, ChecksOk, ChecksRequest, ChecksSpec, Existence, HistogramCheck, ObjectCount, PodTally, checks_request,
 };
 pub use views::edges::{Edge, Edges, EdgesOk, EdgesRequest, EdgesResponse, EdgesSpec, edges_request};
 pub use views::gateways::{
@@ -38,4 +41,12 @@ pub use views::routes::{
 };
 pub use views::stat::{
     PodGroup, Stat, StatRow, StatSpec, StatSummaryOk, StatSummaryRequest, StatSummaryResponse, StatTable, stat_request,
+};
+pub use views::stat_inbound::{
+    InboundRow, RouteStatsRequest, RouteStatsSpec, StatInbound, StatInboundOk, StatInboundResponse, WORKLOAD_KINDS,
+    stat_inbound_request,
+};
+pub use views::stat_outbound::{
+    OutboundBackend, OutboundRoute, OutboundStats, StatOutbound, StatOutboundOk, StatOutboundResponse,
+    stat_outbound_request,
 };

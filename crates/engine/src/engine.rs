@@ -4,7 +4,7 @@
 //! window against the scrape interval).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, try_join_all};
@@ -103,6 +103,33 @@ pub struct Engine {
     /// reported as unknown.
     kube: Option<Cluster>,
     settings: EngineSettings,
+    /// Histogram forms learnt by probing (`histograms.rs`), shared by clones.
+    forms: Forms,
+}
+
+/// How Prometheus stores a histogram family (see `histograms.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum HistogramForm {
+    /// `<family>_bucket{le=…}` series (Prometheus 2.x, or 3.x without conversion).
+    #[default]
+    Classic,
+    /// Native histograms with custom buckets, `<family>` itself.
+    Native,
+}
+
+/// Histogram forms an engine has learnt by probing, shared by every clone of it.
+#[derive(Debug, Clone, Default)]
+pub struct Forms(Arc<Mutex<HashMap<&'static str, HistogramForm>>>);
+
+impl Forms {
+    /// The form of `family`: what a probe found, else classic (what Linkerd queries).
+    pub fn form(&self, family: &str) -> HistogramForm {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(family).copied().unwrap_or_default()
+    }
+
+    pub(crate) fn learn(&self, family: &'static str, form: HistogramForm) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(family, form);
+    }
 }
 
 /// Query results by query text.
@@ -110,12 +137,12 @@ pub type Results = HashMap<String, Vec<Sample>>;
 
 impl Engine {
     pub fn new(metrics: Arc<dyn Metrics>, kube: Cluster, settings: EngineSettings) -> Self {
-        Engine { metrics, kube: Some(kube), settings }
+        Engine { metrics, kube: Some(kube), settings, forms: Forms::default() }
     }
 
     /// Prometheus-only mode: no Kubernetes access at all.
     pub fn prometheus_only(metrics: Arc<dyn Metrics>, settings: EngineSettings) -> Self {
-        Engine { metrics, kube: None, settings }
+        Engine { metrics, kube: None, settings, forms: Forms::default() }
     }
 
     /// The same engine reading Kubernetes through watch-backed caches instead of listing per
@@ -131,6 +158,11 @@ impl Engine {
     /// The Kubernetes cluster; None in Prometheus-only mode.
     pub fn cluster(&self) -> Option<&Cluster> {
         self.kube.as_ref()
+    }
+
+    /// The histogram forms learnt so far (classic unless a probe found otherwise).
+    pub fn forms(&self) -> &Forms {
+        &self.forms
     }
 
     pub fn metrics(&self) -> &dyn Metrics {

@@ -10,6 +10,7 @@
 pub mod coalesce;
 mod compose;
 mod engine;
+pub mod histograms;
 pub mod promql;
 pub mod samples;
 pub mod views;

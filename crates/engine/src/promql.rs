@@ -47,20 +47,60 @@ impl Matcher {
 
 /// The first half of the Linkerd proxy's 26 latency bucket bounds (1 ms … 300 ms); the other
 /// half (400 ms … 50 s, `+Inf`) is everything else.
-pub const LOWER_LE: &str = "1|2|3|4|5|10|20|30|40|50|100|200|300";
+pub const LATENCY_MS_LOWER: &[&str] = &["1", "2", "3", "4", "5", "10", "20", "30", "40", "50", "100", "200", "300"];
+
+/// The bounds of [`LATENCY_MS_LOWER`] as an `le` regex that matches both spellings of a bound:
+/// Prometheus 2.x keeps the proxy's `"1"`, Prometheus 3.x stores a typed histogram's bounds in
+/// float form (`"1.0"`). Without the second spelling every bucket of a 3.x Prometheus would
+/// fall in the second part: the numbers stay right, the parallelism is lost.
+pub const LOWER_LE: &str = r"(1|2|3|4|5|10|20|30|40|50|100|200|300)(\.0)?";
+
+/// An `le` regex matching exactly these bounds, in either spelling (`1` and `1.0`).
+pub fn le_pattern(bounds: &[&str]) -> String {
+    let escaped: Vec<String> = bounds.iter().map(|b| b.replace('.', r"\.")).collect();
+    format!(r"({})(\.0)?", escaped.join("|"))
+}
 
 /// The lviz plan's bucket rates of one histogram, `sum(irate(<metric><labels>[<window>])) by
-/// (le, <group>)`, as two queries over disjoint `le` sets: `le=~"1|…|300"` and its negation.
-/// Each output series is one `le` of one group, so it lands in exactly one part and has the same
-/// value as in the unsplit query, whatever bounds a histogram really has (unknown ones fall in
-/// the second part); split evenly for Linkerd's bounds, the parts run on two Prometheus cores at
-/// once. Prometheus evaluates one query on one core; Linkerd's three `histogram_quantile`
-/// queries use three, but each recomputes every bucket rate.
+/// (le, <group>)`, as two queries over disjoint `le` sets: `le=~"(1|…|300)(\.0)?"` and its
+/// negation. Each output series is one `le` of one group, so it lands in exactly one part and
+/// has the same value as in the unsplit query, whatever bounds a histogram really has (unknown
+/// ones fall in the second part); split evenly for Linkerd's bounds, the parts run on two
+/// Prometheus cores at once. Prometheus evaluates one query on one core; Linkerd's three
+/// `histogram_quantile` queries use three, but each recomputes every bucket rate.
 pub fn bucket_rate_parts(metric: &str, labels: &Selector, window: &str, group: &str) -> Vec<String> {
-    [Matcher::regex("le", LOWER_LE), Matcher::not_regex("le", LOWER_LE)]
+    split_bucket_rates(metric, labels, window, group, LATENCY_MS_LOWER)
+}
+
+/// [`bucket_rate_parts`] for a histogram whose lower half of bounds is `lower`.
+pub fn split_bucket_rates(metric: &str, labels: &Selector, window: &str, group: &str, lower: &[&str]) -> Vec<String> {
+    split_union_bucket_rates(metric, std::slice::from_ref(labels), window, group, lower)
+}
+
+/// [`split_bucket_rates`] over the union of several selectors ([`union_of`]).
+pub fn split_union_bucket_rates(
+    metric: &str,
+    selectors: &[Selector],
+    window: &str,
+    group: &str,
+    lower: &[&str],
+) -> Vec<String> {
+    let pattern = le_pattern(lower);
+    [Matcher::regex("le", &pattern), Matcher::not_regex("le", &pattern)]
         .into_iter()
-        .map(|le| format!("sum(irate({metric}{}[{window}])) by (le, {group})", labels.clone().with(le).render()))
+        .map(|le| {
+            let with_le: Vec<Selector> = selectors.iter().map(|s| s.clone().with(le.clone())).collect();
+            format!("sum({}) by (le, {group})", union_of("irate", metric, &with_le, window))
+        })
         .collect()
+}
+
+/// `f(m{S1}[w]) or f(m{S2}[w]) …`: one range function over the union of several selectors'
+/// series (disjoint ones, e.g. per namespace). With one selector it is Linkerd's
+/// `f(m{S}[w])`.
+pub fn union_of(func: &str, metric: &str, selectors: &[Selector], window: &str) -> String {
+    let parts: Vec<String> = selectors.iter().map(|s| format!("{func}({metric}{}[{window}])", s.render())).collect();
+    parts.join(" or ")
 }
 
 /// A set of matchers, printed `{a="1", b="2"}` sorted as whole strings. For plain equality
@@ -150,18 +190,14 @@ pub fn dst_group_by(kind: ResourceKind) -> Vec<String> {
     group_by(kind).into_iter().map(|l| format!("dst_{l}")).collect()
 }
 
-/// The five stat query texts of one resource kind (`stat_summary.go:51-55`).
+/// The request and TCP query texts of one resource kind (`stat_summary.go:51-55`); the
+/// latency ones are a [`crate::histograms::Latency`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatQueries {
     pub requests: String,
-    /// p50, p95, p99.
-    pub latency: [String; 3],
     pub tcp_connections: String,
     pub tcp_read_bytes: String,
     pub tcp_write_bytes: String,
-    /// The bucket rates the quantiles are computed from (for the lviz query plan), in parts
-    /// ([`bucket_rate_parts`]).
-    pub latency_buckets: Vec<String>,
 }
 
 pub const QUANTILES: [(&str, f64); 3] = [("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99)];
@@ -178,17 +214,14 @@ impl StatQueries {
     ) -> Self {
         let l = labels.render();
         let g = group.join(", ");
-        let buckets = format!("sum(irate(response_latency_ms_bucket{l}[{window}])) by (le, {g})");
         StatQueries {
             requests: format!("sum(increase(response_total{l}[{window}])) by ({g}, classification, tls)"),
-            latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
             tcp_connections: format!("sum(tcp_open_connections{}) by ({g})", conn_labels.render()),
             tcp_read_bytes: format!("sum(increase(tcp_read_bytes_total{}[{window}])) by ({g})", bytes_labels.render()),
             tcp_write_bytes: format!(
                 "sum(increase(tcp_write_bytes_total{}[{window}])) by ({g})",
                 bytes_labels.render()
             ),
-            latency_buckets: bucket_rate_parts("response_latency_ms_bucket", labels, window, &g),
         }
     }
 }
@@ -218,18 +251,21 @@ mod tests {
     fn bucket_rates_come_in_two_disjoint_parts() {
         let labels = Selector::new().with(Matcher::eq("direction", "inbound")).with(Matcher::eq("namespace", "a\"b"));
         let parts = bucket_rate_parts("response_latency_ms_bucket", &labels, "1m", "namespace, pod");
+        // The regex takes both spellings of a bound (2.x `le="1"`, 3.x `le="1.0"`);
+        // tests/bucket_split.rs proves the parts split 13/13 on both Prometheus versions.
         assert_eq!(
             parts,
             [
-                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le=~"1|2|3|4|5|10|20|30|40|50|100|200|300", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
-                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le!~"1|2|3|4|5|10|20|30|40|50|100|200|300", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
+                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le=~"(1|2|3|4|5|10|20|30|40|50|100|200|300)(\\.0)?", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
+                r#"sum(irate(response_latency_ms_bucket{direction="inbound", le!~"(1|2|3|4|5|10|20|30|40|50|100|200|300)(\\.0)?", namespace="a\"b"}[1m])) by (le, namespace, pod)"#,
             ]
         );
+        assert_eq!(LOWER_LE, le_pattern(LATENCY_MS_LOWER));
+        assert_eq!(le_pattern(&["0.05", "0.5"]), r"(0\.05|0\.5)(\.0)?");
         // Linkerd's 26 bounds split 13/13.
         let bounds =
             "1 2 3 4 5 10 20 30 40 50 100 200 300 400 500 1000 2000 3000 4000 5000 10000 20000 30000 40000 50000 +Inf";
-        let lower: Vec<&str> = LOWER_LE.split('|').collect();
-        let (first, second): (Vec<&str>, Vec<&str>) = bounds.split(' ').partition(|b| lower.contains(b));
+        let (first, second): (Vec<&str>, Vec<&str>) = bounds.split(' ').partition(|b| LATENCY_MS_LOWER.contains(b));
         assert_eq!((first.len(), second.len()), (13, 13));
     }
 }

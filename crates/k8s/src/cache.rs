@@ -1,7 +1,8 @@
 //! Watch-backed Kubernetes caches for `lviz serve`: one reflector per kind viz reads (namespaces,
-//! pods, the eight workload and service kinds, and ServiceProfiles), started once, so requests
-//! read memory instead of listing. Lookups keep the API server's answers: a missing named object
-//! is NotFound with the API's own wording, and `-l` selectors are applied here, locally.
+//! pods, the eight workload and service kinds, policy HTTPRoutes and ServiceProfiles), started
+//! once, so requests read memory instead of listing. Lookups keep the API server's answers: a
+//! missing named object is NotFound with the API's own wording, and `-l` selectors are applied
+//! here, locally.
 //!
 //! Each reflector is kube's `watcher` (list, then watch from the list's resourceVersion; relist
 //! on `410 Gone`) with kube's default backoff, so a failing watch retries instead of wedging the
@@ -32,7 +33,10 @@ use lviz_api::{BackendError, ResourceKind};
 
 use crate::BACKEND;
 use crate::error::{KubeError, describe};
-use crate::object::{Object, Reduce, namespace_object, route_names, service_profile_resource};
+use crate::object::{
+    Object, Reduce, http_route_object, namespace_object, policy_http_route_resource, route_names,
+    service_profile_resource,
+};
 use crate::source::Source;
 
 /// How long a request waits for a cache that has not synced yet (the server just started, or
@@ -202,6 +206,10 @@ impl KubeCache {
         cache.watch::<CronJob>(client, "cronjobs.batch");
         cache.watch::<ReplicationController>(client, "replicationcontrollers");
         cache.watch::<Service>(client, "services");
+        let routes = Shelf::new("httproutes.policy.linkerd.io");
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &policy_http_route_resource());
+        cache.reflectors.push(tokio::spawn(reflect(api, routes.clone(), http_route_object, true)));
+        cache.objects.insert(ResourceKind::HttpRoute, routes);
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &service_profile_resource());
         let task = reflect(api, cache.profiles.clone(), route_names, true);
         cache.reflectors.push(tokio::spawn(task));

@@ -13,7 +13,10 @@ use serde::de::DeserializeOwned;
 
 use crate::BACKEND;
 use crate::error::{KubeError, describe};
-use crate::object::{Object, Reduce, namespace_object, route_names, service_profile_resource};
+use crate::object::{
+    Object, Reduce, http_route_object, namespace_object, policy_http_route_resource, route_names,
+    service_profile_resource,
+};
 use crate::source::Source;
 
 const PAGE_SIZE: u32 = 500;
@@ -117,6 +120,19 @@ impl LiveSource {
             K::CronJob => self.namespaced::<CronJob>(ns, name, labels).await,
             K::ReplicationController => self.namespaced::<ReplicationController>(ns, name, labels).await,
             K::Service => self.namespaced::<Service>(ns, name, labels).await,
+            K::HttpRoute => {
+                let resource = policy_http_route_resource();
+                let api: Api<DynamicObject> = if ns.is_empty() {
+                    Api::all_with(self.client.clone(), &resource)
+                } else {
+                    Api::namespaced_with(self.client.clone(), ns, &resource)
+                };
+                match self.fetch(api, name, labels, http_route_object).await {
+                    // A list answered 404: the policy CRD is not installed, so there are none.
+                    Err(KubeError::NotFound(_)) if name.is_empty() => Ok(Vec::new()),
+                    other => other,
+                }
+            }
             other => Err(KubeError::Backend(BackendError {
                 backend: BACKEND,
                 url: self.shown_url.clone(),

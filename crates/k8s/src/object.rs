@@ -184,6 +184,18 @@ pub fn service_profile_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(&gvk, "serviceprofiles")
 }
 
+/// Linkerd's policy HTTPRoute (`policy.linkerd.io`), the `httproute` kind of `stat` and
+/// `authz` (inbound routes of a Server; Gateway API HTTPRoutes are outbound and not a kind).
+pub fn policy_http_route_resource() -> ApiResource {
+    let gvk = GroupVersionKind::gvk("policy.linkerd.io", "v1beta3", "HTTPRoute");
+    ApiResource::from_gvk_with_plural(&gvk, "httproutes")
+}
+
+/// A policy HTTPRoute as an object: names and labels (it owns no pods).
+pub fn http_route_object(route: &DynamicObject) -> Object {
+    Object::from_meta(ResourceKind::HttpRoute, &route.metadata)
+}
+
 /// `spec.routes[].name`, skipping malformed entries rather than failing the whole table.
 pub fn route_names(profile: &DynamicObject) -> Vec<String> {
     let routes = profile.data.get("spec").and_then(|s| s.get("routes")).and_then(|r| r.as_array());

@@ -9,7 +9,8 @@
 //!   which is the sort the old table asked for;
 //! * upstream cuts numbers wider than the fixed NUM_SVC (9) and LATENCY (11) columns; lviz lets
 //!   those columns grow instead, which changes nothing for realistic values;
-//! * the JSON uses the API's field names (upstream's current JSON has different fields).
+//! * the JSON is the API's rows (the spec's fields, latencies 0 without probe data); upstream's
+//!   current JSON has different fields.
 //!
 //! `--sort-by` and `--no-headers` are lviz additions, off by default.
 
@@ -94,24 +95,27 @@ pub fn render_gateways(rows: &[GatewayRow], view: &GatewaysView) -> Rendered {
     }
 }
 
+/// The rows with the spec's `GatewaysResponse` row fields, in its order: latencies are
+/// numbers, 0 for a gateway without probe data, as Linkerd's metrics API answers. Paired
+/// Services that were not counted (`--no-kube`) are `null`: unknown, not zero.
 fn gateways_json(rows: &[&GatewayRow]) -> String {
     let entries = rows
         .iter()
         .map(|r| {
-            let latency = |ms: u64| {
-                if r.alive { GoJson::Uint(ms) } else { GoJson::Null }
-            };
-            GoJson::object([
+            let paired = if r.paired_services_unknown { GoJson::Null } else { GoJson::Uint(r.paired_services) };
+            let mut fields = vec![
+                ("namespace", GoJson::str(&r.namespace)),
+                ("name", GoJson::str(&r.name)),
                 ("cluster_name", GoJson::str(&r.cluster_name)),
+                ("paired_services", paired),
+            ];
+            fields.extend([
                 ("alive", GoJson::Bool(r.alive)),
-                (
-                    "paired_services",
-                    if r.paired_services_unknown { GoJson::Null } else { GoJson::Uint(r.paired_services) },
-                ),
-                ("latency_ms_p50", latency(r.latency_ms_p50)),
-                ("latency_ms_p95", latency(r.latency_ms_p95)),
-                ("latency_ms_p99", latency(r.latency_ms_p99)),
-            ])
+                ("latency_ms_p50", GoJson::Uint(r.latency_ms_p50)),
+                ("latency_ms_p95", GoJson::Uint(r.latency_ms_p95)),
+                ("latency_ms_p99", GoJson::Uint(r.latency_ms_p99)),
+            ]);
+            GoJson::object(fields)
         })
         .collect();
     marshal_indent_line(&GoJson::Array(entries))

@@ -16,6 +16,9 @@ pub enum GoJson {
     Uint(u64),
     /// Go's `float64` fields, printed with [`go_json_number`].
     Float(f64),
+    /// Go's `float32` values, printed with [`go_json_number32`] (the shortest decimal that
+    /// round-trips as a float32: `float32(0.1)` prints `0.1`, not `0.10000000149011612`).
+    Float32(f32),
     Str(String),
     Array(Vec<GoJson>),
     /// Keys in the order given (struct field order, or sorted by the caller for Go maps).
@@ -92,6 +95,7 @@ fn write_value(out: &mut String, value: &GoJson, depth: usize) {
             let _ = write!(out, "{n}");
         }
         GoJson::Float(x) => out.push_str(&go_json_number(*x)),
+        GoJson::Float32(x) => out.push_str(&go_json_number32(*x)),
         GoJson::Str(s) => out.push_str(&go_json_string(s)),
         // Go prints empty collections as `[]` / `{}` with nothing in between.
         GoJson::Array(items) if items.is_empty() => out.push_str("[]"),
@@ -154,6 +158,26 @@ pub fn go_json_number(x: f64) -> String {
     format!("{x}")
 }
 
+/// Go `encoding/json`'s float32 encoding: like [`go_json_number`], with the shortest decimal
+/// that round-trips as a float32 (Rust's `f32` `Display` and `{:e}` give exactly those digits).
+pub fn go_json_number32(x: f32) -> String {
+    if !x.is_finite() {
+        return "null".to_string();
+    }
+    let abs = x.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let formatted = format!("{x:e}");
+        let (mantissa, exponent) = formatted.split_once('e').unwrap_or((formatted.as_str(), "0"));
+        let (sign, digits) = match exponent.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exponent),
+        };
+        let digits = if sign == '+' && digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
+        return format!("{mantissa}e{sign}{digits}");
+    }
+    format!("{x}")
+}
+
 /// A JSON string literal as Go's `encoding/json` writes it with HTML escaping on (the default of
 /// `Marshal`/`MarshalIndent`): `<`, `>`, `&`, U+2028 and U+2029 become `\u…` escapes.
 pub fn go_json_string(s: &str) -> String {
@@ -209,6 +233,15 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(go_json_number(*x), *want, "formatting {x:?}");
+        }
+    }
+
+    #[test]
+    fn float32_numbers_match_go() {
+        let cases: &[(f32, &str)] =
+            &[(0.1, "0.1"), (5.0, "5"), (0.96, "0.96"), (93.33 / 100.0, "0.9333"), (1e-7, "1e-7"), (0.0, "0")];
+        for (x, want) in cases {
+            assert_eq!(go_json_number32(*x), *want, "formatting {x:?}");
         }
     }
 

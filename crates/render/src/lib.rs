@@ -7,6 +7,7 @@
 //!
 //! Owns: text. Sees only the wire types of `lviz_api`; refuses I/O, clients and the engine.
 
+mod authz;
 mod clitable;
 mod edges;
 mod gateways;
@@ -16,12 +17,15 @@ mod numbers;
 mod routes;
 pub mod sort;
 mod stat;
+mod stat_inbound;
+mod stat_outbound;
 pub mod style;
 mod tabwriter;
 
 #[cfg(test)]
 mod tests;
 
+pub use authz::{authz_lines, render_authz};
 pub use edges::{EdgesView, render_edges};
 pub use gateways::{GatewaysView, render_gateways};
 pub use gojson::{GoJson, compact_json, go_json_number, go_json_string, marshal_indent_line};
@@ -29,6 +33,8 @@ pub use metrics::{MetricLine, RowMetrics, all_without_data};
 pub use routes::{RoutesView, render_routes, route_lines};
 pub use sort::{SortBy, SortColumn, SortTable, parse_sort};
 pub use stat::{StatView, render_stat, stat_lines};
+pub use stat_inbound::{RouteStatsView, render_stat_inbound, stat_inbound_lines};
+pub use stat_outbound::{render_stat_outbound, stat_outbound_lines};
 
 /// `-o`: the three output formats linkerd knows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

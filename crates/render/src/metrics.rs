@@ -21,6 +21,12 @@ pub struct RowMetrics {
     /// Actual (pre-retry) success fraction and rate (routes).
     pub actual_success: Option<f64>,
     pub actual_rps: Option<f64>,
+    /// stat-outbound: the fraction of requests that timed out, and (routes) of requests
+    /// that were retries.
+    pub timeouts: Option<f64>,
+    pub retries: Option<f64>,
+    /// authz: denied requests per second.
+    pub unauthorized: Option<f64>,
 }
 
 /// One displayed row, named for humans (`deploy/web in emojivoto`, `route "GET /" of deploy/web`).

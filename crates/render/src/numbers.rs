@@ -5,7 +5,7 @@ use lviz_api::window::parse_go_duration;
 
 /// `time.ParseDuration(window).Seconds()`, or `None` when the window does not parse (linkerd
 /// logs the error and uses a rate of 0).
-fn window_seconds(window: &str) -> Option<f64> {
+pub(crate) fn window_seconds(window: &str) -> Option<f64> {
     let nanos = parse_go_duration(window).ok()?;
     // Go's Duration.Seconds: whole seconds plus the nanosecond remainder, both as float64.
     let secs = nanos / 1_000_000_000;
@@ -59,6 +59,28 @@ pub fn bytes_rate_cell(rate: f64) -> String {
     format!("{}B/s", go_fixed(rate, 1))
 }
 
+/// `fmt.Sprintf("%.2f%%", float32(part)/float32(whole)*100.0)`, the float32 percentages of
+/// stat-inbound and stat-outbound (`NaN%` for 0/0, as Go prints it).
+pub fn percent32_cell(part: u64, whole: u64) -> String {
+    let x = part as f32 / whole as f32 * 100.0;
+    if x.is_nan() { "NaN%".to_string() } else { format!("{x:.2}%") }
+}
+
+/// `fmt.Sprintf("%.2f", float32(count)/float32(window.Seconds()))`: their RPS, no suffix.
+pub fn rate32_cell(count: u64, window: &str) -> String {
+    let secs = window_seconds(window).unwrap_or(0.0) as f32;
+    let x = count as f32 / secs;
+    if x.is_finite() { format!("{x:.2}") } else { go_fixed(x as f64, 2) }
+}
+
+/// `%.0fms` of a latency in milliseconds, `-` for NaN (`None`).
+pub fn latency_ms_cell(ms: Option<f64>) -> String {
+    match ms {
+        Some(v) => format!("{}ms", go_fixed(v, 0)),
+        None => "-".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +110,18 @@ mod tests {
         assert_eq!(rps_cell(107.0 / 60.0), "1.8rps");
         assert_eq!(bytes_rate_cell(2.05), "2.0B/s");
         assert_eq!(request_rate(1, 0, "0s"), f64::INFINITY);
+    }
+
+    #[test]
+    fn float32_cells() {
+        assert_eq!(percent32_cell(168, 180), "93.33%");
+        assert_eq!(percent32_cell(96, 108), "88.89%");
+        assert_eq!(percent32_cell(0, 0), "NaN%");
+        assert_eq!(percent32_cell(24, 144), "16.67%");
+        assert_eq!(rate32_cell(180, "1m"), "3.00");
+        assert_eq!(rate32_cell(66, "1m"), "1.10");
+        assert_eq!(latency_ms_cell(Some(114.28571428571426)), "114ms");
+        assert_eq!(latency_ms_cell(Some(2.5)), "2ms", "ties to even, as Go");
+        assert_eq!(latency_ms_cell(None), "-");
     }
 }

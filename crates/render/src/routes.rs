@@ -156,6 +156,7 @@ pub fn route_lines(tables: &[RouteTable], view: &RoutesView) -> Vec<MetricLine> 
                 write: None,
                 actual_success: Some(r.actual_success),
                 actual_rps: Some(r.actual_rps),
+                ..RowMetrics::default()
             });
             lines.push(MetricLine { subject, metrics });
         }

@@ -34,6 +34,12 @@ pub enum SortColumn {
     Cluster,
     Alive,
     NumSvc,
+    Server,
+    Type,
+    Timeouts,
+    Retries,
+    Authorization,
+    Unauthorized,
 }
 
 /// `--sort-by`, parsed for one command.
@@ -50,6 +56,9 @@ pub enum SortTable {
     Routes,
     Edges,
     Gateways,
+    StatInbound,
+    StatOutbound,
+    Authz,
 }
 
 use SortColumn as C;
@@ -103,6 +112,46 @@ const GATEWAYS: &[Entry] = &[
     ("p99", &["latency_p99"], C::P99),
 ];
 
+const STAT_INBOUND: &[Entry] = &[
+    ("name", &[], C::Name),
+    ("namespace", &["ns"], C::Namespace),
+    ("server", &[], C::Server),
+    ("route", &[], C::Route),
+    ("type", &[], C::Type),
+    ("success", &[], C::Success),
+    ("rps", &[], C::Rps),
+    ("p50", &["latency_p50"], C::P50),
+    ("p95", &["latency_p95"], C::P95),
+    ("p99", &["latency_p99"], C::P99),
+];
+
+const STAT_OUTBOUND: &[Entry] = &[
+    ("name", &[], C::Name),
+    ("namespace", &["ns"], C::Namespace),
+    ("service", &[], C::Service),
+    ("route", &[], C::Route),
+    ("type", &[], C::Type),
+    ("success", &[], C::Success),
+    ("rps", &[], C::Rps),
+    ("p50", &["latency_p50"], C::P50),
+    ("p95", &["latency_p95"], C::P95),
+    ("p99", &["latency_p99"], C::P99),
+    ("timeouts", &[], C::Timeouts),
+    ("retries", &[], C::Retries),
+];
+
+const AUTHZ: &[Entry] = &[
+    ("route", &[], C::Route),
+    ("server", &[], C::Server),
+    ("authorization", &["authz"], C::Authorization),
+    ("unauthorized", &[], C::Unauthorized),
+    ("success", &[], C::Success),
+    ("rps", &[], C::Rps),
+    ("p50", &["latency_p50"], C::P50),
+    ("p95", &["latency_p95"], C::P95),
+    ("p99", &["latency_p99"], C::P99),
+];
+
 impl SortTable {
     fn entries(self) -> &'static [Entry] {
         match self {
@@ -110,6 +159,9 @@ impl SortTable {
             SortTable::Routes => ROUTES,
             SortTable::Edges => EDGES,
             SortTable::Gateways => GATEWAYS,
+            SortTable::StatInbound => STAT_INBOUND,
+            SortTable::StatOutbound => STAT_OUTBOUND,
+            SortTable::Authz => AUTHZ,
         }
     }
 
@@ -119,6 +171,9 @@ impl SortTable {
             SortTable::Routes => "routes",
             SortTable::Edges => "edges",
             SortTable::Gateways => "gateways",
+            SortTable::StatInbound => "stat-inbound",
+            SortTable::StatOutbound => "stat-outbound",
+            SortTable::Authz => "authz",
         }
     }
 

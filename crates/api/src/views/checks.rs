@@ -44,6 +44,10 @@ pub struct ChecksRequest {
     /// Does this object send outbound requests at `at`?
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sends: Option<Resource>,
+    /// In which form (classic `_bucket` series, native, neither) does Prometheus hold these
+    /// histogram families at `at`? (Metric names.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<String>,
 }
 
 /// The objects to count: `type` (canonical) in `namespace` ("" = every namespace).
@@ -78,6 +82,17 @@ pub struct ChecksOk {
     pub pods: Option<PodTally>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sends: Option<bool>,
+    /// One entry per asked histogram family, in the order asked (empty when not checked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<HistogramCheck>,
+}
+
+/// The form of one histogram family: `classic`, `native` or `none`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistogramCheck {
+    pub family: String,
+    pub form: String,
 }
 
 /// Whether one object exists (`None`: could not tell).
@@ -108,6 +123,15 @@ pub struct ChecksSpec {
     pub count: Option<(ResourceKind, ObjectCount)>,
     pub pods_in: String,
     pub sends: Option<(ResourceKind, Resource)>,
+    pub histograms: Vec<String>,
+}
+
+/// A Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`): histogram families land in a regex.
+fn check_metric_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    if valid { Ok(()) } else { Err(format!("invalid histogram family name {name:?}")) }
 }
 
 fn kind_of(resource: &Resource) -> Result<(ResourceKind, Resource), String> {
@@ -129,6 +153,7 @@ pub fn checks_request(req: &ChecksRequest) -> Result<ChecksSpec, String> {
         count,
         pods_in: req.pods_in.clone(),
         sends: req.sends.as_ref().map(kind_of).transpose()?,
+        histograms: req.histograms.iter().map(|h| check_metric_name(h).map(|_| h.clone())).collect::<Result<_, _>>()?,
     })
 }
 
@@ -145,5 +170,13 @@ mod tests {
         let spec = checks_request(&req).expect("valid");
         assert_eq!(spec.exist[0].0, ResourceKind::Deployment);
         assert_eq!(serde_json::to_string(&ChecksRequest::default()).expect("json"), "{}");
+    }
+
+    #[test]
+    fn histogram_families_are_metric_names() {
+        let mut req = ChecksRequest { histograms: vec!["response_latency_ms".into()], ..Default::default() };
+        assert!(checks_request(&req).is_ok());
+        req.histograms.push("a|b\"}".into());
+        assert_eq!(checks_request(&req).unwrap_err(), r#"invalid histogram family name "a|b\"}""#);
     }
 }

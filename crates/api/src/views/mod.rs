@@ -2,11 +2,14 @@
 //! description and Linkerd's validation of it. The list of endpoints is
 //! [`for_each_endpoint!`](crate::for_each_endpoint).
 
+pub mod authz;
 pub mod checks;
 pub mod edges;
 pub mod gateways;
 pub mod routes;
 pub mod stat;
+pub mod stat_inbound;
+pub mod stat_outbound;
 
 /// Calls the macro `$m` with the path of every endpoint of the API, in a fixed order: the
 /// spec's four paths, then lviz's extensions. This is the one list of endpoints; a new view
@@ -14,7 +17,16 @@ pub mod stat;
 #[macro_export]
 macro_rules! for_each_endpoint {
     ($m:ident) => {
-        $m!($crate::Stat, $crate::TopRoutes, $crate::Edges, $crate::Gateways, $crate::Checks)
+        $m!(
+            $crate::Stat,
+            $crate::TopRoutes,
+            $crate::Edges,
+            $crate::Gateways,
+            $crate::Checks,
+            $crate::StatInbound,
+            $crate::StatOutbound,
+            $crate::Authz
+        )
     };
 }
 

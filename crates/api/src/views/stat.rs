@@ -90,6 +90,10 @@ pub struct StatRow {
     pub stats: Option<BasicStats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_stats: Option<TcpStats>,
+    /// Policy rows (`httproute`): the server, route and authorization of the row, and the
+    /// requests policy allowed and denied. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub srv_stats: Option<crate::views::authz::ServerStats>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,13 +107,18 @@ pub struct StatSpec {
     pub skip_stats: bool,
 }
 
+const POLICY_FROM: &str = "'from' queries are not supported with policy resources, as they have inbound metrics only";
+const POLICY_TO: &str = "'to' queries are not supported with policy resources, as they have inbound metrics only";
+
 /// linkerd's StatSummary validation (`stat_summary.go:70-109`) plus the window rules.
 pub fn stat_request(req: &StatSummaryRequest) -> Result<StatSpec, String> {
     if req.resource_type.is_empty() {
         return Err("StatSummary request missing Selector Resource".to_string());
     }
     let kind = canonical_kind(&req.resource_type)?;
-    if !(kind.is_stat_kind() || kind == ResourceKind::All) {
+    // Of Linkerd's policy kinds, lviz answers `httproute` (the one a current proxy's route
+    // labels name); the others stay unimplemented.
+    if !(kind.is_stat_kind() || kind == ResourceKind::All || kind == ResourceKind::HttpRoute) {
         return Err(unimplemented(&req.resource_type));
     }
     let to = peer(&req.to_resource_type, &req.to_resource_name, &req.to_namespace)?;
@@ -120,6 +129,13 @@ pub fn stat_request(req: &StatSummaryRequest) -> Result<StatSpec, String> {
         (None, Some(from)) => Direction::From(from),
         (None, None) => Direction::Inbound,
     };
+    if kind.is_policy() {
+        match direction {
+            Direction::From(_) => return Err(POLICY_FROM.to_string()),
+            Direction::To(_) => return Err(POLICY_TO.to_string()),
+            Direction::Inbound => {}
+        }
+    }
     for p in [&direction] {
         if let Direction::To(p) | Direction::From(p) = p {
             match p.kind {

@@ -4,12 +4,13 @@
 
 use futures::future::join_all;
 use lviz_api::{
-    Answer, AnswerFuture, Checks, ChecksOk, ChecksSpec, Existence, ObjectCount, PodTally, Resource, ResourceKind,
-    Validated,
+    Answer, AnswerFuture, Checks, ChecksOk, ChecksSpec, Existence, HistogramCheck, ObjectCount, PodTally, Resource,
+    ResourceKind, Validated,
 };
 use lviz_k8s::KubeError;
 
 use crate::Engine;
+use crate::histograms::{HistogramForm, probe_query, read_probe};
 use crate::promql::{Matcher, query_labels};
 
 /// Any Linkerd proxy series at all, at the evaluation time.
@@ -76,9 +77,37 @@ impl Engine {
             let (kind, r) = spec.sends.as_ref()?;
             self.metrics().query(&sends_query(*kind, r), at).await.ok().map(|s| !s.is_empty())
         };
-        let ((proxy_series, newest_sample), scrape_interval_seconds, exist, count, pods, sends) =
-            futures::join!(series_and_newest, interval, exist, count, self.pod_tally(&spec.pods_in), sends);
-        ChecksOk { proxy_series, scrape_interval_seconds, newest_sample, exist, count, pods, sends }
+        let ((proxy_series, newest_sample), scrape_interval_seconds, exist, count, pods, sends, histograms) = futures::join!(
+            series_and_newest,
+            interval,
+            exist,
+            count,
+            self.pod_tally(&spec.pods_in),
+            sends,
+            self.histogram_forms(&spec.histograms, at)
+        );
+        ChecksOk { proxy_series, scrape_interval_seconds, newest_sample, exist, count, pods, sends, histograms }
+    }
+
+    /// The form of each family (empty when not asked or when the probe failed).
+    async fn histogram_forms(&self, families: &[String], at: Option<f64>) -> Vec<HistogramCheck> {
+        if families.is_empty() {
+            return Vec::new();
+        }
+        let names: Vec<&str> = families.iter().map(String::as_str).collect();
+        let Ok(samples) = self.metrics().query(&probe_query(&names), at).await else { return Vec::new() };
+        read_probe(&names, &samples)
+            .into_iter()
+            .map(|(family, form)| HistogramCheck {
+                family: family.to_string(),
+                form: match form {
+                    Some(HistogramForm::Classic) => "classic",
+                    Some(HistogramForm::Native) => "native",
+                    None => "none",
+                }
+                .to_string(),
+            })
+            .collect()
     }
 
     /// Whether the object exists: `None` without Kubernetes or when the lookup failed.

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::histograms::{Forms, HistogramForm, LatencyPlan, LatencyUse};
 use crate::promql::{Matcher, QUANTILES, Selector};
 use crate::samples::round_sample;
 use crate::{Engine, QueryPlan, Results};
@@ -39,15 +40,37 @@ impl GatewayQueries {
     /// bucket-rate query they share.
     pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
         let latency: &[String] = match plan {
-            QueryPlan::Linkerd => &self.latency,
-            QueryPlan::Lviz => &self.latency_buckets,
+            QueryPlan::Lviz if !self.latency_buckets.is_empty() => &self.latency_buckets,
+            _ => &self.latency,
         };
         std::iter::once(&self.alive).chain(latency)
     }
 }
 
+/// The probe-latency histogram.
+pub const LATENCY_FAMILY: &str = "gateway_probe_latency_ms";
+
+impl LatencyPlan for GatewayQueries {
+    fn texts(&self, plan: QueryPlan) -> BTreeSet<String> {
+        GatewayQueries::texts(self, plan).cloned().collect()
+    }
+    fn latencies(&self) -> Vec<LatencyUse<'_>> {
+        vec![LatencyUse {
+            family: LATENCY_FAMILY,
+            quantiles: &self.latency,
+            buckets: &self.latency_buckets,
+            counts: &self.alive,
+        }]
+    }
+}
+
 /// Pure: the gateways queries; `target_cluster_name` is matched only when a cluster is asked for.
 pub fn plan(spec: &GatewaysSpec) -> GatewayQueries {
+    plan_in(spec, HistogramForm::Classic)
+}
+
+/// [`plan`] with the latency histogram in `form`.
+pub fn plan_in(spec: &GatewaysSpec, form: HistogramForm) -> GatewayQueries {
     let mut labels = Selector::new();
     if !spec.cluster_name.is_empty() {
         labels.push(Matcher::eq(CLUSTER_LABEL, &spec.cluster_name));
@@ -55,11 +78,24 @@ pub fn plan(spec: &GatewaysSpec) -> GatewayQueries {
     let f = labels.render();
     // Validation already proved the window renders.
     let w = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
-    let buckets = format!("sum(irate(gateway_probe_latency_ms_bucket{f}[{w}])) by (le, {CLUSTER_LABEL})");
-    GatewayQueries {
-        alive: format!("sum(gateway_alive{f}) by ({CLUSTER_LABEL})"),
-        latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
-        latency_buckets: vec![buckets],
+    let alive = format!("sum(gateway_alive{f}) by ({CLUSTER_LABEL})");
+    match form {
+        HistogramForm::Classic => {
+            let buckets = format!("sum(irate({LATENCY_FAMILY}_bucket{f}[{w}])) by (le, {CLUSTER_LABEL})");
+            GatewayQueries {
+                alive,
+                latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
+                latency_buckets: vec![buckets],
+            }
+        }
+        HistogramForm::Native => {
+            let rates = format!("sum by ({CLUSTER_LABEL}) (irate({LATENCY_FAMILY}{f}[{w}]))");
+            GatewayQueries {
+                alive,
+                latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {rates})")),
+                latency_buckets: Vec::new(),
+            }
+        }
     }
 }
 
@@ -112,17 +148,14 @@ impl Answer<Gateways> for Engine {
 impl Engine {
     /// `POST /api/v1/gateways`. Backend failures are errors, as upstream (no `Response.error`).
     pub async fn gateways(&self, spec: &GatewaysSpec) -> Result<GatewaysOk, Rejection> {
-        let queries = plan(spec);
-        let query_plan = self.settings().query_plan;
-        let texts: BTreeSet<String> = queries.texts(query_plan).cloned().collect();
-        let latency = [(queries.latency_buckets.as_slice(), &queries.latency)];
-        let (results, paired) = futures::join!(self.run_plan(texts, &latency, spec.at), async {
+        let build = |forms: &Forms| plan_in(spec, forms.form(LATENCY_FAMILY));
+        let (answer, paired) = futures::join!(self.run_with_forms(build, spec.at), async {
             match self.cluster() {
                 Some(kube) => kube.mirrored_service_counts().await.map(Some),
                 None => Ok(None),
             }
         });
-        let results = results?;
+        let (queries, results) = answer?;
         let paired = paired?;
         let rows = assemble(&queries, &results, paired.as_ref());
         Ok(GatewaysOk { gateways_table: GatewaysTable { rows } })

@@ -1,18 +1,23 @@
-//! StatSummary: the queries of §2 per resource kind, the Kubernetes facts of §2.4, and the rows.
+//! StatSummary: the queries of §2 per resource kind, the Kubernetes facts of §2.4, and the rows
+//! (the policy `httproute` kind is `stat/policy.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use futures::future::try_join_all;
 
-use crate::promql::{self, Matcher, Selector, StatQueries};
+mod policy;
+
+use crate::histograms::{Forms, HistogramForm, Latency, LatencyPlan, LatencyUse, RESPONSE_LATENCY as LATENCY_FAMILY};
+use crate::promql::{self, LATENCY_MS_LOWER, Matcher, Selector, StatQueries};
 use crate::samples::{Key, count_by_classification, value_by_key};
 use crate::{Engine, EngineSettings, QueryPlan, Results};
 use lviz_api::resource::STAT_ALL_KINDS;
 use lviz_api::{
-    Answer, AnswerFuture, BasicStats, Direction, PodGroup, Rejection, Resource, ResourceKind, Stat, StatRow, StatSpec,
-    StatSummaryOk, StatTable, TcpStats, Validated,
+    Answer, AnswerFuture, BasicStats, Direction, PodGroup, Rejection, Resource, ResourceKind, ServerStats, Stat,
+    StatRow, StatSpec, StatSummaryOk, StatTable, TcpStats, Validated,
 };
 use lviz_k8s::{Object, pod_counts};
+use policy::{plan_http_route, server_stats};
 
 /// The queries of one resource kind and how to read their samples back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +25,31 @@ pub struct KindPlan {
     pub kind: ResourceKind,
     pub group_by: Vec<String>,
     pub queries: StatQueries,
+    pub latency: Latency,
+    /// Policy kinds (`httproute`): the allowed and denied counters (viz-semantics §2.9).
+    pub authz: Option<[String; 2]>,
 }
 
-/// Pure: the PromQL of one kind of a stat request (`stat_summary.go:386-548`).
+impl KindPlan {
+    /// Whether the kind has TCP queries (policy kinds have none).
+    fn has_tcp(&self) -> bool {
+        self.authz.is_none()
+    }
+}
+
+/// Pure: the PromQL of one kind of a stat request (`stat_summary.go:386-548`), on classic
+/// histograms (what Linkerd queries).
 pub fn plan_kind(spec: &StatSpec, kind: ResourceKind, settings: &EngineSettings) -> KindPlan {
+    plan_kind_in(spec, kind, settings, HistogramForm::Classic)
+}
+
+/// [`plan_kind`] with the latency histogram in `form`.
+pub fn plan_kind_in(spec: &StatSpec, kind: ResourceKind, settings: &EngineSettings, form: HistogramForm) -> KindPlan {
+    // Validation already proved the window renders.
+    let window = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
+    if kind == ResourceKind::HttpRoute {
+        return plan_http_route(spec, &window, form);
+    }
     let target = lviz_api::Target { kind, ..spec.target.clone() };
     let mut labels = Selector::new();
     let group_by;
@@ -71,10 +97,11 @@ pub fn plan_kind(spec: &StatSpec, kind: ResourceKind, settings: &EngineSettings)
     }
     let mut bytes_labels = labels.clone();
     bytes_labels.push(Matcher::eq("peer", peer));
-    // Validation already proved the window renders.
-    let window = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
     let conn_labels = if kind == ResourceKind::Service { &bytes_labels } else { &labels };
-    KindPlan { kind, queries: StatQueries::build(&labels, conn_labels, &bytes_labels, &group_by, &window), group_by }
+    let g = group_by.join(", ");
+    let latency = Latency::build(form, LATENCY_FAMILY, std::slice::from_ref(&labels), &window, &g, LATENCY_MS_LOWER);
+    let queries = StatQueries::build(&labels, conn_labels, &bytes_labels, &group_by, &window);
+    KindPlan { kind, queries, latency, group_by, authz: None }
 }
 
 /// Pure: every query text a request sends (deduplicated). The lviz plan asks for each kind's
@@ -83,17 +110,31 @@ pub fn query_texts(plans: &[KindPlan], tcp: bool, query_plan: QueryPlan) -> BTre
     let mut out = BTreeSet::new();
     for p in plans {
         out.insert(p.queries.requests.clone());
-        match query_plan {
-            QueryPlan::Linkerd => out.extend(p.queries.latency.iter().cloned()),
-            QueryPlan::Lviz => out.extend(p.queries.latency_buckets.iter().cloned()),
-        }
-        if tcp {
+        out.extend(p.latency.texts(query_plan).iter().cloned());
+        if tcp && p.has_tcp() {
             out.insert(p.queries.tcp_connections.clone());
             out.insert(p.queries.tcp_read_bytes.clone());
             out.insert(p.queries.tcp_write_bytes.clone());
         }
+        out.extend(p.authz.iter().flatten().cloned());
     }
     out
+}
+
+/// The plans of one request, as [`Engine::run_with_forms`] runs them.
+struct StatPlan {
+    plans: Vec<KindPlan>,
+    tcp: bool,
+    skip_stats: bool,
+}
+
+impl LatencyPlan for StatPlan {
+    fn texts(&self, plan: QueryPlan) -> BTreeSet<String> {
+        if self.skip_stats { BTreeSet::new() } else { query_texts(&self.plans, self.tcp, plan) }
+    }
+    fn latencies(&self) -> Vec<LatencyUse<'_>> {
+        self.plans.iter().map(|p| p.latency.used_with(&p.queries.requests)).collect()
+    }
 }
 
 /// Kubernetes facts for one request. Pods and intermediates are sorted by namespace, so each
@@ -160,6 +201,8 @@ struct KindNumbers {
     conns: HashMap<Key, u64>,
     reads: HashMap<Key, u64>,
     writes: HashMap<Key, u64>,
+    /// Policy kinds: the server stats of each key.
+    srv: HashMap<Key, ServerStats>,
 }
 
 impl KindNumbers {
@@ -173,7 +216,7 @@ impl KindNumbers {
             b.success_count = success;
             b.failure_count = failure;
         }
-        for (i, q) in plan.queries.latency.iter().enumerate() {
+        for (i, q) in plan.latency.quantiles.iter().enumerate() {
             for (key, v) in value_by_key(get(q), g) {
                 let b = basic.entry(key).or_default();
                 match i {
@@ -183,11 +226,16 @@ impl KindNumbers {
                 }
             }
         }
+        let srv = match &plan.authz {
+            Some([allowed, denied]) => server_stats(plan, results, get(allowed), get(denied)),
+            None => HashMap::new(),
+        };
         KindNumbers {
             basic,
             conns: value_by_key(get(&plan.queries.tcp_connections), g),
             reads: value_by_key(get(&plan.queries.tcp_read_bytes), g),
             writes: value_by_key(get(&plan.queries.tcp_write_bytes), g),
+            srv,
         }
     }
 
@@ -209,6 +257,7 @@ impl KindNumbers {
             time_window: window.to_string(),
             stats: self.basic.get(key).copied().filter(|b| *b != BasicStats::default()),
             tcp_stats: self.tcp(key),
+            srv_stats: self.srv.get(key).cloned(),
             ..Default::default()
         }
     }
@@ -255,6 +304,7 @@ pub fn assemble_kind(
         let mut keys: BTreeSet<&Key> = numbers.basic.keys().collect();
         if spec.direction == Direction::Inbound {
             keys.extend(numbers.conns.keys().chain(numbers.reads.keys()).chain(numbers.writes.keys()));
+            keys.extend(numbers.srv.keys());
         }
         for key in keys {
             let mut r = numbers.row(keyed(key), key, window);
@@ -280,24 +330,23 @@ impl Engine {
     pub async fn stat(&self, spec: &StatSpec) -> Result<StatSummaryOk, Rejection> {
         let kinds: Vec<ResourceKind> =
             if spec.target.kind == ResourceKind::All { STAT_ALL_KINDS.to_vec() } else { vec![spec.target.kind] };
-        let plans: Vec<KindPlan> = kinds.iter().map(|k| plan_kind(spec, *k, self.settings())).collect();
-        let query_plan = self.settings().query_plan;
-        let queries = if spec.skip_stats { BTreeSet::new() } else { query_texts(&plans, spec.tcp_stats, query_plan) };
-
         if self.cluster().is_none() && !spec.label_selector.is_empty() {
             return Err(Rejection::Invalid(NEEDS_KUBE_SELECTOR.to_string()));
         }
-        let latency: Vec<_> =
-            plans.iter().map(|p| (p.queries.latency_buckets.as_slice(), &p.queries.latency)).collect();
-        let (results, facts, window_check) =
-            futures::join!(self.run_plan(queries, &latency, spec.at), self.kube_facts(spec, &kinds), async {
+        let build = |forms: &Forms| StatPlan {
+            plans: kinds.iter().map(|k| plan_kind_in(spec, *k, self.settings(), forms.form(LATENCY_FAMILY))).collect(),
+            tcp: spec.tcp_stats,
+            skip_stats: spec.skip_stats,
+        };
+        let (answer, facts, window_check) =
+            futures::join!(self.run_with_forms(build, spec.at), self.kube_facts(spec, &kinds), async {
                 if spec.skip_stats { Ok(()) } else { self.check_window(&spec.window).await }
             });
         window_check.map_err(Rejection::Invalid)?;
         let facts = facts?;
-        let results = results?;
+        let (plan, results) = answer?;
         let stat_tables =
-            plans.iter().map(|p| assemble_kind(p, spec, &results, facts.as_ref(), self.settings())).collect();
+            plan.plans.iter().map(|p| assemble_kind(p, spec, &results, facts.as_ref(), self.settings())).collect();
         Ok(StatSummaryOk { stat_tables })
     }
 
@@ -318,7 +367,8 @@ impl Engine {
             listed.iter().map(|k| async move { Ok::<_, Rejection>((*k, kube.intermediates(*k, &t.namespace).await?)) }),
         );
         let pods = async {
-            if listed.is_empty() {
+            // Policy objects own no pods.
+            if listed.iter().all(|k| !k.owns_pods()) {
                 return Ok(Vec::new());
             }
             // Namespaces count the pods they hold; other kinds the pods of their namespace.

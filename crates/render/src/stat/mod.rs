@@ -42,6 +42,10 @@ pub(crate) struct ViewRow {
     pub(crate) pod_counts: Option<(u64, u64)>,
     pub(crate) status: String,
     pub(crate) stats: Option<RowStats>,
+    /// Policy rows: the server's name (`srv_stats.srv.name`), and the denied fraction of
+    /// the allowed and denied requests (0 without srv stats or without either).
+    pub(crate) server: Option<String>,
+    pub(crate) unauthorized: f64,
 }
 
 pub(crate) struct RowStats {
@@ -133,6 +137,11 @@ fn collect<'a>(rows: &'a [StatRow], view: &StatView) -> Collected<'a> {
             ),
         };
         let status = if r.pods_unknown { "-".to_string() } else { r.status.clone() };
+        let server = r.srv_stats.as_ref().map(|s| s.srv.name.clone());
+        let unauthorized = r.srv_stats.as_ref().map_or(0.0, |s| {
+            let total = s.allowed_count.saturating_add(s.denied_count);
+            if total == 0 { 0.0 } else { s.denied_count as f64 / total as f64 }
+        });
         let stats = r.stats.filter(|s| s.has_request_data()).map(|s| {
             let tcp = r.tcp_stats.unwrap_or_default();
             RowStats {
@@ -149,7 +158,7 @@ fn collect<'a>(rows: &'a [StatRow], view: &StatView) -> Collected<'a> {
         tables
             .entry(type_str)
             .or_default()
-            .insert(format!("{namespace}/{name}"), ViewRow { meshed, pod_counts, status, stats });
+            .insert(format!("{namespace}/{name}"), ViewRow { meshed, pod_counts, status, stats, server, unauthorized });
     }
     Collected { tables, max_name, max_namespace }
 }
@@ -246,8 +255,7 @@ pub fn stat_lines(rows: &[StatRow], view: &StatView) -> Vec<MetricLine> {
                 tcp: tcp.then_some(s.tcp_conns),
                 read: tcp.then_some(s.read_rate),
                 write: tcp.then_some(s.write_rate),
-                actual_success: None,
-                actual_rps: None,
+                ..RowMetrics::default()
             });
             lines.push(MetricLine { subject, metrics });
         }

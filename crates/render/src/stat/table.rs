@@ -102,16 +102,16 @@ fn row_cells(
         cells.push(row.status.clone());
     }
     if c.is_httproute {
-        // linkerd reads srv_stats.srv.name here and crashes without srv stats; the API
-        // carries no srv stats, so lviz prints an empty SERVER cell instead.
-        cells.push(String::new());
+        // linkerd reads srv_stats.srv.name here and crashes without srv stats (a route with no
+        // traffic in the window); lviz prints `-` instead.
+        cells.push(row.server.clone().unwrap_or_else(|| "-".to_string()));
     }
     if !c.is_policy {
         cells.push(row.meshed.clone());
     }
     if c.has_unauthorized {
-        // Without srv stats linkerd prints a rate of 0, with an `rps` suffix.
-        cells.push(rps_cell(0.0));
+        // The denied fraction, printed with an `rps` suffix as linkerd does; 0 without srv stats.
+        cells.push(rps_cell(row.unauthorized));
     }
     match &row.stats {
         Some(s) => {

@@ -33,7 +33,7 @@ fn table_is_sorted_and_every_cell_has_two_trailing_spaces() {
 }
 
 #[test]
-fn json_nulls_latencies_of_dead_gateways() {
+fn json_carries_the_spec_fields_and_numbers() {
     let r = render_gateways(&rows(), &GatewaysView { output: OutputFormat::Json, ..Default::default() });
     assert_eq!(r.stderr, "");
     assert_golden!("gateways.json.golden", r.stdout);

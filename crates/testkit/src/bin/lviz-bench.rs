@@ -355,12 +355,19 @@ async fn bench(a: BenchArgs) -> Result<()> {
     let proxy_url = format!("http://{proxy_addr}");
     let ctx = Ctx { lviz, kubeconfig: kube.kubeconfig_path().to_path_buf(), home: tempfile::tempdir()?, time_bin };
 
-    let cases: Vec<Case> =
-        ["stat deploy -A", "stat po -A", "stat all -A", "routes deploy/app-01 -n scale-000", "edges po -A"]
-            .iter()
-            .filter(|c| a.only.as_ref().is_none_or(|o| o.split(',').any(|o| c.contains(o))))
-            .map(|c| Case { name: c.to_string(), args: c.split(' ').map(str::to_string).collect() })
-            .collect();
+    let cases: Vec<Case> = [
+        "stat deploy -A",
+        "stat po -A",
+        "stat all -A",
+        "routes deploy/app-01 -n scale-000",
+        "edges po -A",
+        "stat-inbound deploy -A",
+        "stat-outbound deploy -A",
+    ]
+    .iter()
+    .filter(|c| a.only.as_ref().is_none_or(|o| o.split(',').any(|o| c.contains(o))))
+    .map(|c| Case { name: c.to_string(), args: c.split(' ').map(str::to_string).collect() })
+    .collect();
 
     println!(
         "### {} namespaces × {} deployments × {} pods ({pods} pods, {series} series, {} min of 10 s samples)\n",

@@ -5,8 +5,8 @@
 mod plan;
 
 pub use plan::{
-    DEFAULT_ROUTE, NEEDS_KUBE_TO, NO_PROFILES, NO_ROUTE_METRICS, RouteQueries, assemble_table, plan_table,
-    plan_table_grouped, profiles_from_samples, route_labels,
+    DEFAULT_ROUTE, LATENCY_FAMILY, NEEDS_KUBE_TO, NO_PROFILES, NO_ROUTE_METRICS, RouteQueries, assemble_table,
+    plan_table, plan_table_grouped, plan_table_in, profiles_from_samples, route_labels,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +17,8 @@ use lviz_api::{
 };
 use lviz_k8s::{Cluster, Object, ServiceProfile, services_for};
 
-use crate::{Engine, Results};
+use crate::histograms::{Forms, LatencyPlan, LatencyUse};
+use crate::{Engine, QueryPlan, Results};
 use plan::strip_port;
 
 impl Answer<TopRoutes> for Engine {
@@ -33,6 +34,33 @@ fn home_namespace(obj: &Object) -> &str {
 
 fn target_of(obj: &Object, kind: ResourceKind) -> Target {
     Target::new(obj.kind.unwrap_or(kind), &obj.name, &obj.namespace)
+}
+
+/// Every table's queries (their union is sent once).
+struct TablesPlan {
+    plans: Vec<(String, Vec<ServiceProfile>, RouteQueries)>,
+    queries: BTreeSet<String>,
+}
+
+impl LatencyPlan for TablesPlan {
+    fn texts(&self, _plan: QueryPlan) -> BTreeSet<String> {
+        self.queries.clone()
+    }
+    fn latencies(&self) -> Vec<LatencyUse<'_>> {
+        self.plans.iter().filter(|(_, profiles, _)| !profiles.is_empty()).map(|(_, _, q)| q.latency_use()).collect()
+    }
+}
+
+/// The one table of Prometheus-only mode.
+struct OneTable(RouteQueries);
+
+impl LatencyPlan for OneTable {
+    fn texts(&self, plan: QueryPlan) -> BTreeSet<String> {
+        self.0.texts(plan).cloned().collect()
+    }
+    fn latencies(&self) -> Vec<LatencyUse<'_>> {
+        vec![self.0.latency_use()]
+    }
 }
 
 /// One table to fill: the object it is about, and its Services as (namespace, name).
@@ -132,29 +160,33 @@ impl Engine {
         profiles: &BTreeMap<(String, String, String), ServiceProfile>,
     ) -> Result<Vec<RouteTable>, Rejection> {
         let t = &spec.target;
-        let mut plans = Vec::new();
-        let mut queries = BTreeSet::new();
-        for table in tables {
-            let obj = table.object;
-            let client_ns = home_namespace(obj);
-            let table_profiles: Vec<ServiceProfile> = table
-                .services
-                .iter()
-                .filter_map(|(ns, name)| profiles.get(&(ns.clone(), name.clone(), client_ns.to_string())).cloned())
-                .collect();
-            let fqdns: Vec<String> = table_profiles.iter().map(|p| p.name.clone()).collect();
-            let plan = plan_table(spec, &target_of(obj, t.kind), &fqdns);
-            // A table without profiles has no rows to fill; upstream still sends its (broad)
-            // queries, lviz does not.
-            if !table_profiles.is_empty() {
-                queries.extend(plan.texts(self.settings().query_plan).cloned());
+        let query_plan = self.settings().query_plan;
+        let build = |forms: &Forms| {
+            let form = forms.form(plan::LATENCY_FAMILY);
+            let mut plans = Vec::new();
+            let mut queries = BTreeSet::new();
+            for table in tables {
+                let obj = table.object;
+                let client_ns = home_namespace(obj);
+                let table_profiles: Vec<ServiceProfile> = table
+                    .services
+                    .iter()
+                    .filter_map(|(ns, name)| profiles.get(&(ns.clone(), name.clone(), client_ns.to_string())).cloned())
+                    .collect();
+                let fqdns: Vec<String> = table_profiles.iter().map(|p| p.name.clone()).collect();
+                let plan = plan_table_in(spec, &target_of(obj, t.kind), &fqdns, None, form);
+                // A table without profiles has no rows to fill; upstream still sends its (broad)
+                // queries, lviz does not.
+                if !table_profiles.is_empty() {
+                    queries.extend(plan.texts(query_plan).cloned());
+                }
+                let resource = format!("{}/{}", obj.kind.unwrap_or(t.kind).canonical(), obj.name);
+                plans.push((resource, table_profiles, plan));
             }
-            let resource = format!("{}/{}", obj.kind.unwrap_or(t.kind).canonical(), obj.name);
-            plans.push((resource, table_profiles, plan));
-        }
+            TablesPlan { plans, queries }
+        };
         // Tables with the same label set share their queries: they are sent once.
-        let latency: Vec<_> = plans.iter().map(|(_, _, plan)| plan.latency_set()).collect();
-        let results = self.run_plan(queries, &latency, spec.at).await?;
+        let (TablesPlan { plans, .. }, results) = self.run_with_forms(build, spec.at).await?;
         let mut routes: Vec<RouteTable> = plans
             .into_iter()
             .map(|(resource, profiles, plan)| assemble_table(resource, &profiles, &plan, &results, &spec.window.raw))
@@ -182,14 +214,11 @@ impl Engine {
             None => {}
         }
         let extra = (t.kind != ResourceKind::Service).then(|| t.kind.prom_label());
-        let queries = plan_table_grouped(spec, t, &fqdns, extra);
-        let latency = [queries.latency_set()];
-        let (window_check, results) = futures::join!(
-            self.check_window(&spec.window),
-            self.run_plan(queries.texts(self.settings().query_plan).cloned().collect(), &latency, spec.at)
-        );
+        let build = |forms: &Forms| OneTable(plan_table_in(spec, t, &fqdns, extra, forms.form(plan::LATENCY_FAMILY)));
+        let (window_check, answer) =
+            futures::join!(self.check_window(&spec.window), self.run_with_forms(build, spec.at));
         window_check.map_err(Rejection::Invalid)?;
-        let results = results?;
+        let (OneTable(queries), results) = answer?;
         let object_of = |s: &lviz_prom::Sample| match extra {
             Some(label) => s.label(label).to_string(),
             None => strip_port(s.label("dst")).split('.').next().unwrap_or_default().to_string(),

@@ -9,6 +9,7 @@ use lviz_api::{BasicStats, RouteRow, RouteTable, RoutesSpec, Target};
 use lviz_k8s::ServiceProfile;
 use lviz_prom::quantile::QUANTILES;
 
+use crate::histograms::{HistogramForm, LatencyUse};
 use crate::promql::{self, Matcher, Selector};
 use crate::samples::round_sample;
 use crate::{QueryPlan, Results};
@@ -33,13 +34,16 @@ pub struct RouteQueries {
     pub latency_buckets: Vec<String>,
 }
 
+/// The route latency histogram.
+pub const LATENCY_FAMILY: &str = "route_response_latency_ms";
+
 impl RouteQueries {
     /// The texts sent under `plan`: Linkerd's three `histogram_quantile` queries, or the one
-    /// bucket-rate query they share.
+    /// bucket-rate query they share (on native histograms Prometheus computes the quantiles).
     pub fn texts(&self, plan: QueryPlan) -> impl Iterator<Item = &String> {
         let latency: &[String] = match plan {
-            QueryPlan::Linkerd => &self.latency,
-            QueryPlan::Lviz => &self.latency_buckets,
+            QueryPlan::Lviz if !self.latency_buckets.is_empty() => &self.latency_buckets,
+            _ => &self.latency,
         };
         std::iter::once(&self.requests).chain(self.actual.iter()).chain(latency)
     }
@@ -47,6 +51,16 @@ impl RouteQueries {
     /// The bucket-rate query and the three quantile texts it answers, for [`Engine::run_plan`].
     pub fn latency_set(&self) -> (&[String], &[String; 3]) {
         (&self.latency_buckets, &self.latency)
+    }
+
+    /// The latency histogram beside the effective-response counts.
+    pub fn latency_use(&self) -> LatencyUse<'_> {
+        LatencyUse {
+            family: LATENCY_FAMILY,
+            quantiles: &self.latency,
+            buckets: &self.latency_buckets,
+            counts: &self.requests,
+        }
     }
 }
 
@@ -74,19 +88,39 @@ pub fn plan_table(spec: &RoutesSpec, target: &Target, fqdns: &[String]) -> Route
 /// Pure: [`plan_table`] with one more group-by label, so one set of queries answers for every
 /// object of a kind (Prometheus-only mode, where the objects cannot be listed).
 pub fn plan_table_grouped(spec: &RoutesSpec, target: &Target, fqdns: &[String], extra: Option<&str>) -> RouteQueries {
+    plan_table_in(spec, target, fqdns, extra, HistogramForm::Classic)
+}
+
+/// [`plan_table_grouped`] with the latency histogram in `form`.
+pub fn plan_table_in(
+    spec: &RoutesSpec,
+    target: &Target,
+    fqdns: &[String],
+    extra: Option<&str>,
+    form: HistogramForm,
+) -> RouteQueries {
     let outbound = spec.to.is_some();
     let l = route_labels(target, outbound, fqdns).render();
     // Validation already proved the window renders.
     let w = spec.window.promql().unwrap_or_else(|_| spec.window.raw.clone());
     let x = extra.map(|e| format!(", {e}")).unwrap_or_default();
-    let buckets = format!("sum(irate(route_response_latency_ms_bucket{l}[{w}])) by (le, dst, rt_route{x})");
+    let (latency, latency_buckets) = match form {
+        HistogramForm::Classic => {
+            let buckets = format!("sum(irate({LATENCY_FAMILY}_bucket{l}[{w}])) by (le, dst, rt_route{x})");
+            (QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")), vec![buckets])
+        }
+        HistogramForm::Native => {
+            let rates = format!("sum by (dst, rt_route{x}) (irate({LATENCY_FAMILY}{l}[{w}]))");
+            (QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {rates})")), Vec::new())
+        }
+    };
     RouteQueries {
         requests: format!("sum(increase(route_response_total{l}[{w}])) by (rt_route, dst, classification{x})"),
         actual: outbound.then(|| {
             format!("sum(increase(route_actual_response_total{l}[{w}])) by (rt_route, dst, classification{x})")
         }),
-        latency: QUANTILES.map(|(q, _)| format!("histogram_quantile({q}, {buckets})")),
-        latency_buckets: vec![buckets],
+        latency,
+        latency_buckets,
     }
 }
 
