@@ -102,7 +102,7 @@ macro_rules! commands {
 }
 
 commands! {
-    /// Golden metrics per resource: meshed pods, success rate, RPS, latency percentiles, TCP
+    /// Golden metrics per resource: meshed pods, success rate, RPS, latency, TCP
     #[command(after_help = stat::EXAMPLES)]
     Stat(stat::StatArgs),
     /// Per-route metrics from ServiceProfiles
@@ -117,13 +117,13 @@ commands! {
     /// Inbound traffic per server and route (Linkerd 2.16+ policy metrics)
     #[command(after_help = stat_inbound::EXAMPLES)]
     StatInbound(stat_inbound::StatInboundArgs),
-    /// Outbound traffic per route and backend of the Services called, with timeouts and retries
+    /// Outbound traffic per route and backend, with timeouts and retries
     #[command(after_help = stat_outbound::EXAMPLES)]
     StatOutbound(stat_outbound::StatOutboundArgs),
     /// Inbound traffic per route, server and authorization policy, with denied requests
     #[command(after_help = authz::EXAMPLES)]
     Authz(authz::AuthzArgs),
-    /// Serve the Linkerd Viz metrics API over HTTP (POST /api/v1/stat, top-routes, edges, gateways, …)
+    /// Serve the Linkerd Viz metrics API (HTTP JSON; docs/serve.md)
     #[command(after_help = serve::NOTES)]
     Serve(serve::ServeArgs),
     /// Print the shell completion script (static and dynamic completion)
