@@ -238,10 +238,17 @@ fn kubectl_conventions() {
         "{}",
         run.stderr
     );
-    // --watch: one compact document per refresh.
+    // --watch: one compact document per refresh, with its evaluation time (`--at` advances by
+    // the interval).
     let run =
         lviz(&["stat-inbound", "deploy", "-n", "emojivoto", "-o", "json", "--watch=100ms", "--watch-count", "2"]).ok();
-    assert_eq!(run.stdout, format!("{INBOUND_JSON}{INBOUND_JSON}"));
+    let data = INBOUND_JSON.trim_end();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{{\"at\":\"2026-01-01T00:20:00Z\",\"data\":{data}}}\n{{\"at\":\"2026-01-01T00:20:00.1Z\",\"data\":{data}}}\n"
+        )
+    );
 }
 
 #[test]
@@ -283,7 +290,10 @@ fn stat_on_a_current_proxy() {
         let run = lviz(&["stat", alias]);
         assert_eq!(run.code, 2, "{}", run.stderr);
         let kind = alias.split('/').next().unwrap_or(alias);
-        assert_eq!(run.stderr, format!("error: cannot find Kubernetes canonical name from friendly name [{kind}]\n"));
+        // Linkerd's message, then lviz's list of the types there are.
+        let first = run.stderr.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("error: cannot find Kubernetes canonical name from friendly name [{kind}]"));
+        assert!(run.stderr.lines().skip(1).all(|l| l.starts_with("hint: ")), "{}", run.stderr);
     }
     // Policy kinds have inbound metrics only.
     let run = lviz(&["stat", "httproute", "-n", "emojivoto", "--from", "deploy/web"]);
