@@ -92,13 +92,40 @@ pub struct PrometheusArgs {
     pub verbose: bool,
 }
 
-/// Remote mode: where a metrics API (`lviz serve`) is.
+/// Remote mode: where a metrics API (`lviz serve`, or Linkerd's metrics-api) is.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying
-    /// Prometheus and Kubernetes directly
+    /// Ask this metrics API instead of querying Prometheus and Kubernetes directly:
+    /// grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve's gRPC port or Linkerd's
+    /// metrics-api, 8085), http://HOST:PORT (lviz serve's JSON API)
     #[arg(long, env = "LVIZ_API_ADDR", global = true, value_name = "URL")]
     pub api_addr: Option<String>,
+
+    /// The protocol of --api-addr (default: from its scheme; grpc without one)
+    #[arg(long, env = "LVIZ_API_PROTOCOL", global = true, value_enum, value_name = "PROTOCOL")]
+    pub api_protocol: Option<ApiProtocol>,
+
+    /// Reach linkerd-viz's metrics-api as the linkerd CLI does: a port-forward through the
+    /// Kubernetes API to its first Running pod (port 8085), in the namespace labelled
+    /// linkerd.io/extension=viz (or --viz-namespace)
+    #[arg(long, global = true, value_enum, value_name = "HOW", conflicts_with = "api_addr")]
+    pub api_via: Option<ApiVia>,
+}
+
+/// `--api-protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiProtocol {
+    /// linkerd2.viz.Api over plaintext HTTP/2
+    Grpc,
+    /// lviz serve's HTTP JSON API
+    Json,
+}
+
+/// `--api-via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVia {
+    /// A pod port-forward through the Kubernetes API
+    PortForward,
 }
 
 /// How to reach Kubernetes.

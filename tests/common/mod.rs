@@ -2,6 +2,8 @@
 //! and one fake Kubernetes API server per test binary, and a runner for the real `lviz` binary.
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;

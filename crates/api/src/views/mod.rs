@@ -5,7 +5,10 @@
 pub mod checks;
 pub mod edges;
 pub mod gateways;
+pub mod pods;
 pub mod routes;
+pub mod self_check;
+pub mod services;
 pub mod stat;
 
 /// Calls the macro `$m` with the path of every endpoint of the API, in a fixed order: the
@@ -14,7 +17,16 @@ pub mod stat;
 #[macro_export]
 macro_rules! for_each_endpoint {
     ($m:ident) => {
-        $m!($crate::Stat, $crate::TopRoutes, $crate::Edges, $crate::Gateways, $crate::Checks)
+        $m!(
+            $crate::Stat,
+            $crate::TopRoutes,
+            $crate::Edges,
+            $crate::Gateways,
+            $crate::Checks,
+            $crate::ListPods,
+            $crate::ListServices,
+            $crate::SelfCheck
+        )
     };
 }
 

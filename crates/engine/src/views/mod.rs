@@ -5,5 +5,15 @@
 pub mod checks;
 pub mod edges;
 pub mod gateways;
+pub mod pods;
 pub mod routes;
+pub mod self_check;
+pub mod services;
 pub mod stat;
+
+use lviz_api::Rejection;
+
+/// The rejection of a Kubernetes-only view in Prometheus-only mode.
+pub(crate) fn needs_kubernetes(view: &str) -> Rejection {
+    Rejection::Usage(format!("{view} needs Kubernetes, and lviz runs in Prometheus-only mode (--no-kube)"))
+}
