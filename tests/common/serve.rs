@@ -28,10 +28,17 @@ impl Drop for Server {
 /// Starts `lviz serve` with every face on `127.0.0.1:0` against the shared Prometheus and fake
 /// Kubernetes API, reads the bound addresses from its first stderr lines, waits for `/ready`.
 pub fn start_server(extra: &[&str]) -> Server {
+    let server = start_with(&env().prometheus_url, extra);
+    wait_ready(&server.url);
+    server
+}
+
+/// [`start_server`] with another Prometheus, without waiting for `/ready`.
+pub fn start_with(prometheus_url: &str, extra: &[&str]) -> Server {
     let e = env();
     let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
     let mut cmd = Command::new(lviz_bin());
-    cmd.args(["--prometheus-url", &e.prometheus_url, "--kubeconfig", &kubeconfig, "serve", "--addr", "127.0.0.1:0"])
+    cmd.args(["--prometheus-url", prometheus_url, "--kubeconfig", &kubeconfig, "serve", "--addr", "127.0.0.1:0"])
         .args(["--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"])
         .args(extra)
         .env_remove("KUBECONFIG")
@@ -59,9 +66,7 @@ pub fn start_server(extra: &[&str]) -> Server {
     let admin = read("lviz serve: admin (/ready, /ping, /metrics) listening on ", &mut child);
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
-    let server = Server { child, url, grpc, admin };
-    wait_ready(&server.url);
-    server
+    Server { child, url, grpc, admin }
 }
 
 pub fn wait_ready(url: &str) {

@@ -16,8 +16,9 @@
 //! Limits: request size, concurrent connections (further ones wait in the accept queue),
 //! concurrent streams per connection, a deadline for a new connection's HTTP/2 preface (a
 //! client that connects and sends nothing is dropped), HTTP/2 keepalive pings (a peer that stops
-//! answering is dropped), the handler timeout, and graceful shutdown: no new connections, idle
-//! ones closed with GOAWAY, calls in flight finish.
+//! answering is dropped), a maximum connection age (GOAWAY, then the handler timeout as grace),
+//! the handler timeout, and graceful shutdown: no new connections, idle ones closed with
+//! GOAWAY, calls in flight finish.
 
 mod limits;
 mod service;
@@ -51,6 +52,9 @@ pub struct GrpcOptions {
     pub preface_timeout: Duration,
     /// HTTP/2 ping interval; a peer that does not answer one within the same time is dropped.
     pub keepalive: Duration,
+    /// A connection older than this is asked to go away (GOAWAY; clients reconnect), so no
+    /// client holds a connection slot forever; calls in flight get the handler timeout to end.
+    pub max_connection_age: Duration,
 }
 
 impl Default for GrpcOptions {
@@ -62,6 +66,7 @@ impl Default for GrpcOptions {
             max_streams_per_connection: 128,
             preface_timeout: Duration::from_secs(10),
             keepalive: Duration::from_secs(30),
+            max_connection_age: Duration::from_secs(600),
         }
     }
 }
@@ -165,6 +170,8 @@ pub async fn serve(
         .http2_keepalive_interval(Some(options.keepalive))
         .http2_keepalive_timeout(Some(options.keepalive))
         .http2_max_header_list_size(Some(16 * 1024))
+        .max_connection_age(options.max_connection_age)
+        .max_connection_age_grace(options.handler_timeout)
         // A backstop behind each call's own deadline (which answers DEADLINE_EXCEEDED first).
         .timeout(options.handler_timeout + Duration::from_secs(5))
         .add_service(api)
