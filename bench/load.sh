@@ -16,7 +16,8 @@
 #                                      # the 1x scaled mesh (namespaces,deployments,pods,minutes):
 #                                      # `stat deploy -n scale-000` (10 rows) and `-A` (1,000 rows)
 #   PROTOCOL=grpc SCALE=100,10,3,3 MODE=poll bench/load.sh
-#                                      # the same views over gRPC (poll mode only)
+#                                      # the same views over gRPC (poll mode only);
+#                                      # PROTOCOL=both: JSON, then gRPC, on the same server
 #
 # In poll mode the cache is warmed with one request before wrk starts. Requests name the data's
 # end as `at` (the synthetic mesh lies in the past) unless NOW=1. Not a test: numbers depend on
@@ -39,8 +40,8 @@ if [ -n "$SCALE" ] && [ "$MODE" != poll ]; then
   echo "SCALE needs MODE=poll (the mix names emojivoto's resources)" >&2
   exit 2
 fi
-case "$PROTOCOL" in json | grpc) ;; *) echo "PROTOCOL must be json or grpc, not $PROTOCOL" >&2; exit 2 ;; esac
-if [ "$PROTOCOL" = grpc ] && [ "$MODE" != poll ]; then
+case "$PROTOCOL" in json | grpc | both) ;; *) echo "PROTOCOL must be json, grpc or both, not $PROTOCOL" >&2; exit 2 ;; esac
+if [ "$PROTOCOL" != json ] && [ "$MODE" != poll ]; then
   echo "PROTOCOL=grpc needs MODE=poll (the gRPC load client sends one StatSummary)" >&2
   exit 2
 fi
@@ -58,7 +59,7 @@ need curl curl
 need prometheus prometheus
 
 cargo build --release --quiet --workspace --bins
-[ "$PROTOCOL" = grpc ] && cargo build --release --quiet -p lviz-grpc --example grpc_load
+[ "$PROTOCOL" != json ] && cargo build --release --quiet -p lviz-grpc --example grpc_load
 
 dir=$(mktemp -d)
 testkit_pid=""
@@ -187,8 +188,12 @@ stat_all="/api/v1/stat {\"resource_type\":\"deployment\",\"time_window\":\"1m\",
 
 if [ "$MODE" = poll ]; then
   # One query set: what one computation of the view sends.
-  run "stat deploy -n $one_ns (repeated)" "$stat_ns"
-  run "stat deploy -A (repeated)" "$stat_all"
+  protocols=$PROTOCOL
+  [ "$PROTOCOL" = both ] && protocols="json grpc"
+  for PROTOCOL in $protocols; do
+    run "stat deploy -n $one_ns (repeated)" "$stat_ns"
+    run "stat deploy -A (repeated)" "$stat_all"
+  done
 else
   run "mix" \
     "$stat_ns" \
