@@ -71,7 +71,7 @@ _lviz() {
 
     case "${cmd}" in
         lviz)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version stat routes edges gateways serve completions generate-man help"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version stat routes edges gateways serve completions generate-man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +115,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -181,7 +189,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__completions)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version bash elvish fish powershell zsh"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,6 +233,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -291,7 +307,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__edges)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +351,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -401,7 +425,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__gateways)
-            opts="-v -n -A -t -o -h -V --cluster-name --gateway-namespace --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --cluster-name --gateway-namespace --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,6 +477,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -519,7 +551,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__generate__subcmd__man)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +595,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -755,7 +795,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__routes)
-            opts="-l -v -n -A -t -o -h -V --to --to-namespace --selector --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-l -v -n -A -t -o -h -V --to --to-namespace --selector --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -815,6 +855,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -881,13 +929,25 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__serve)
-            opts="-v -n -A -t -o -h -V --addr --access-log --max-concurrent-queries --cache-ttl --cache-stale-for --handler-timeout --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --http-addr --addr --grpc-addr --admin-addr --access-log --max-concurrent-queries --cache-ttl --cache-stale-for --handler-timeout --grpc-max-connections --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -904,6 +964,10 @@ _lviz() {
                     return 0
                     ;;
                 --handler-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc-max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -945,6 +1009,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)
@@ -1011,7 +1083,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__stat)
-            opts="-l -v -n -A -t -o -h -V --to --to-namespace --from --from-namespace --selector --unmeshed --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-l -v -n -A -t -o -h -V --to --to-namespace --from --from-namespace --selector --unmeshed --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --api-protocol --api-via --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1151,14 @@ _lviz() {
                     ;;
                 --api-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-protocol)
+                    COMPREPLY=($(compgen -W "grpc json" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-via)
+                    COMPREPLY=($(compgen -W "port-forward" -- "${cur}"))
                     return 0
                     ;;
                 --namespace)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lviz_global_optspecs
-    string join \n prometheus-url= prometheus-http-config= prometheus-bearer-token-file= prometheus-bearer-token-env= prometheus-header= prometheus-user= viz-namespace= no-kube v/verbose kubeconfig= context= api-addr= n/namespace= A/all-namespaces t/time-window= at= request-timeout= query-plan= o/output= sort-by= no-headers color= watch= watch-count= fail-if= fail-on-no-traffic h/help V/version
+    string join \n prometheus-url= prometheus-http-config= prometheus-bearer-token-file= prometheus-bearer-token-env= prometheus-header= prometheus-user= viz-namespace= no-kube v/verbose kubeconfig= context= api-addr= api-protocol= api-via= n/namespace= A/all-namespaces t/time-window= at= request-timeout= query-plan= o/output= sort-by= no-headers color= watch= watch-count= fail-if= fail-on-no-traffic h/help V/version
 end
 
 function __fish_lviz_needs_command
@@ -33,7 +33,10 @@ complete -c lviz -n "__fish_lviz_needs_command" -l prometheus-user -d 'Basic-aut
 complete -c lviz -n "__fish_lviz_needs_command" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_needs_command" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_needs_command" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_needs_command" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_needs_command" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_needs_command" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_needs_command" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -53,7 +56,7 @@ complete -c lviz -n "__fish_lviz_needs_command" -s v -l verbose -d 'Say on stder
 complete -c lviz -n "__fish_lviz_needs_command" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_needs_command" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_needs_command" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_needs_command" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_needs_command" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "stat" -d 'Golden metrics per resource: meshed pods, success rate, RPS, latency percentiles, TCP'
 complete -c lviz -n "__fish_lviz_needs_command" -f -a "routes" -d 'Per-route metrics from ServiceProfiles'
@@ -77,7 +80,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand stat" -l prometheus-user -d 'B
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand stat" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -98,7 +104,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand stat" -s v -l verbose -d 'Say 
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand stat" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l to -d 'Show outbound routes to this resource (TYPE[/NAME])' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l to-namespace -d 'Namespace of the --to resource (default: the target\'s namespace)' -r
@@ -112,7 +118,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand routes" -l prometheus-user -d 
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand routes" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -132,7 +141,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand routes" -s v -l verbose -d 'Sa
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand routes" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
@@ -143,7 +152,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand edges" -l prometheus-user -d '
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand edges" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -163,7 +175,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand edges" -s v -l verbose -d 'Say
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand edges" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l cluster-name -d 'Only the gateway of this target cluster' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l gateway-namespace -d 'Only gateways in this namespace' -r
@@ -176,7 +188,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l prometheus-user -
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -196,13 +211,16 @@ complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s v -l verbose -d '
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s V -l version -d 'Print version'
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -l addr -d 'Address to listen on (port 0 picks a free port, printed on stderr)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l addr -l http-addr -d 'Address of the HTTP JSON API, or `off` (port 0 picks a free port, printed on stderr)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l grpc-addr -d 'Address of the gRPC API (linkerd2.viz.Api, plaintext HTTP/2), or `off`' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l admin-addr -d 'Address of the admin endpoints (/ready, /ping, /metrics), or `off`' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-concurrent-queries -d 'Queries outstanding towards Prometheus at once' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-ttl -d 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-stale-for -d 'After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -l handler-timeout -d 'Answer 504 when a request takes longer than this' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l handler-timeout -d 'Answer 504 (gRPC: DEADLINE_EXCEEDED) when a request takes longer than this' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l grpc-max-connections -d 'gRPC connections served at once; more wait until one closes' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-bearer-token-file -d 'Send `Authorization: Bearer <token>` with the token read from FILE' -r -F
@@ -212,7 +230,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-user -d '
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -233,7 +254,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand serve" -s v -l verbose -d 'Say
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
@@ -244,7 +265,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand completions" -l prometheus-use
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand completions" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -264,7 +288,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand completions" -s v -l verbose -
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
@@ -275,7 +299,10 @@ complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l prometheus-us
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l viz-namespace -d 'Namespace of linkerd-viz, for finding its Prometheus (default: the namespace labelled linkerd.io/extension=viz)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l context -d 'Kubeconfig context to use for this call' -r
-complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l api-addr -d 'Ask this metrics API (`lviz serve`, e.g. http://localhost:8085) instead of querying Prometheus and Kubernetes directly' -r
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l api-addr -d 'Ask this metrics API instead of querying Prometheus and Kubernetes directly: grpc://HOST:PORT or HOST:PORT (linkerd2.viz.Api: lviz serve\'s gRPC port or Linkerd\'s metrics-api, 8085), http://HOST:PORT (lviz serve\'s JSON API)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l api-protocol -d 'The protocol of --api-addr (default: from its scheme; grpc without one)' -r -f -a "grpc\t'linkerd2.viz.Api over plaintext HTTP/2'
+json\t'lviz serve\'s HTTP JSON API'"
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l api-via -d 'Reach linkerd-viz\'s metrics-api as the linkerd CLI does: a port-forward through the Kubernetes API to its first Running pod (port 8085), in the namespace labelled linkerd.io/extension=viz (or --viz-namespace)' -r -f -a "port-forward\t'A pod port-forward through the Kubernetes API'"
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
@@ -295,7 +322,7 @@ complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s v -l verbose 
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s A -l all-namespaces -d 'Look in every namespace'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l no-headers -d 'Do not print column headers (table and wide)'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l fail-on-no-traffic -d 'With --fail-if: a row without traffic (or an empty result) fails every gate'
-complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s h -l help -d 'Print help'
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s V -l version -d 'Print version'
 complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "stat" -d 'Golden metrics per resource: meshed pods, success rate, RPS, latency percentiles, TCP'
 complete -c lviz -n "__fish_lviz_using_subcommand help; and not __fish_seen_subcommand_from stat routes edges gateways serve completions generate-man help" -f -a "routes" -d 'Per-route metrics from ServiceProfiles'

@@ -1,7 +1,10 @@
 //! A load client for `lviz serve`'s gRPC face (`bench/load.sh` with `PROTOCOL=grpc`): N
 //! clients, each on its own HTTP/2 connection, send the same StatSummary back to back for a
-//! fixed time; then requests/s, p50/p99 latency and failures are printed. Bounded in time and
-//! count, loopback only (it dials the address it is given).
+//! fixed time; then requests/s, p50/p99 latency and failures are printed. Like wrk for the JSON
+//! API, it does not parse every answer: the first is decoded and must be an `ok` answer, and
+//! every later one must be the same bytes (or, when the server's answer was refreshed, decode to
+//! an `ok` answer too). Bounded in time and count, loopback only (it dials the address it is
+//! given).
 //!
 //!   cargo run --release -p lviz-grpc --example grpc_load -- \
 //!       --addr 127.0.0.1:8085 --clients 50 --duration 30 \
@@ -10,13 +13,56 @@
 //! `--stat` is the JSON API's StatSummary request body (so both load runs send the same
 //! request); it is sent as `linkerd2.viz.Api/StatSummary`.
 
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use bytes::{Buf, Bytes};
+use http::uri::PathAndQuery;
 use lviz_api::{Stat, StatSummaryRequest};
 use lviz_grpc::Rpc;
-use lviz_grpc::proto::viz::api_client::ApiClient;
 use lviz_grpc::proto::viz::stat_summary_response::Response;
+use lviz_grpc::proto::viz::{StatSummaryRequest as Proto, StatSummaryResponse};
+use prost::Message;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+/// Sends the request message, receives the answer's bytes undecoded.
+#[derive(Default)]
+struct RawAnswers(PhantomData<()>);
+
+impl Codec for RawAnswers {
+    type Encode = Proto;
+    type Decode = Bytes;
+    type Encoder = RawAnswers;
+    type Decoder = RawAnswers;
+    fn encoder(&mut self) -> RawAnswers {
+        RawAnswers(PhantomData)
+    }
+    fn decoder(&mut self) -> RawAnswers {
+        RawAnswers(PhantomData)
+    }
+}
+
+impl Encoder for RawAnswers {
+    type Item = Proto;
+    type Error = Status;
+    fn encode(&mut self, item: Proto, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        item.encode(dst).map_err(|e| Status::internal(e.to_string()))
+    }
+}
+
+impl Decoder for RawAnswers {
+    type Item = Bytes;
+    type Error = Status;
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+fn is_ok_answer(bytes: &[u8]) -> bool {
+    matches!(StatSummaryResponse::decode(bytes).map(|r| r.response), Ok(Some(Response::Ok(_))))
+}
 
 struct Args {
     addr: String,
@@ -52,20 +98,34 @@ async fn client(addr: String, request: StatSummaryRequest, until: Instant) -> (V
         Ok(endpoint) => endpoint.connect().await,
         Err(e) => return (latencies, 1, Some(e.to_string())),
     };
-    let mut api = match channel {
-        Ok(channel) => ApiClient::new(channel).max_decoding_message_size(256 * 1024 * 1024),
+    let mut grpc = match channel {
+        Ok(channel) => tonic::client::Grpc::new(channel).max_decoding_message_size(256 * 1024 * 1024),
         Err(e) => return (latencies, 1, Some(e.to_string())),
     };
     let message = <Stat as Rpc>::to_proto(&request);
+    let path = PathAndQuery::from_static("/linkerd2.viz.Api/StatSummary");
+    let mut known: Option<Bytes> = None;
     while Instant::now() < until {
         let started = Instant::now();
-        let outcome = api.stat_summary(message.clone()).await;
+        let outcome = match grpc.ready().await {
+            Ok(()) => grpc.unary(Request::new(message.clone()), path.clone(), RawAnswers::default()).await,
+            Err(e) => Err(Status::unavailable(e.to_string())),
+        };
         let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
-        match outcome.map(|r| r.into_inner().response) {
-            Ok(Some(Response::Ok(_))) => latencies.push(micros),
-            other => {
+        let good = match outcome.map(tonic::Response::into_inner) {
+            Ok(bytes) if known.as_ref() == Some(&bytes) => Ok(()),
+            Ok(bytes) if is_ok_answer(&bytes) => {
+                known = Some(bytes);
+                Ok(())
+            }
+            Ok(bytes) => Err(format!("not an ok answer: {:?}", StatSummaryResponse::decode(bytes))),
+            Err(status) => Err(format!("{status:?}")),
+        };
+        match good {
+            Ok(()) => latencies.push(micros),
+            Err(e) => {
                 failed += 1;
-                first_error.get_or_insert_with(|| format!("{other:?}").chars().take(300).collect());
+                first_error.get_or_insert_with(|| e.chars().take(300).collect());
             }
         }
     }

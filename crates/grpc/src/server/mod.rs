@@ -20,19 +20,20 @@
 //! the handler timeout, and graceful shutdown: no new connections, idle ones closed with
 //! GOAWAY, calls in flight finish.
 
+mod dispatch;
 mod limits;
-mod service;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use prost::Message;
 use tonic::transport::Server;
 use tonic::{Code, Request, Response, Status};
 
-use crate::proto::ext::extensions_server::ExtensionsServer;
-use crate::proto::viz::api_server::ApiServer;
 use crate::wire::Rpc;
+pub use dispatch::{Extensions, Service, VizApi};
 use lviz_api::{BackendError, Rejection};
 use lviz_engine::Engine;
 use lviz_engine::serving::{RequestTelemetry, Serving};
@@ -95,8 +96,8 @@ impl GrpcState {
     }
 
     /// One call of any method: decode, answer through the shared cache, encode (once per
-    /// answer), count.
-    pub(crate) async fn answer<E>(&self, request: Request<E::Proto>) -> Result<Response<E::Reply>, Status>
+    /// answer: the protobuf bytes are kept beside it), count.
+    pub(crate) async fn answer<E>(&self, request: Request<E::Proto>) -> Result<Response<Bytes>, Status>
     where
         E: Rpc,
         Engine: lviz_api::Answer<E>,
@@ -105,7 +106,7 @@ impl GrpcState {
         let req = E::from_proto(request.into_inner());
         let limit = self.inner.options.handler_timeout;
         let reply = match tokio::time::timeout(limit, self.inner.serving.answer::<E>(req.clone())).await {
-            Ok(served) => served.encoded(|result| reply::<E>(&req, result)),
+            Ok(served) => served.encoded(|result| reply::<E>(&req, result).map(|r| Bytes::from(r.encode_to_vec()))),
             Err(_) => Err(Status::deadline_exceeded(format!(
                 "request took longer than {} and was abandoned",
                 humantime::format_duration(limit)
@@ -145,13 +146,9 @@ fn one_line(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-/// The two services, with the request size limit.
-pub fn services(state: &GrpcState) -> (ApiServer<GrpcState>, ExtensionsServer<GrpcState>) {
-    let max = state.inner.options.max_request_bytes;
-    (
-        ApiServer::new(state.clone()).max_decoding_message_size(max),
-        ExtensionsServer::new(state.clone()).max_decoding_message_size(max),
-    )
+/// The two services (each applies the request size limit).
+pub fn services(state: &GrpcState) -> (Service<VizApi>, Service<Extensions>) {
+    (Service::new(state.clone()), Service::new(state.clone()))
 }
 
 /// Serves both services on `listener` until `shutdown` completes, then lets calls in flight
