@@ -117,5 +117,49 @@ pub(crate) fn from_stats(s: crate::proto::viz::BasicStats) -> lviz_api::BasicSta
     }
 }
 
+/// `Rpc` for an endpoint no gRPC method carries yet (a view Linkerd's metrics-api does not
+/// have, before its `lviz.v1.Extensions` method exists): the client answers that the metrics
+/// API at the address does not have it (as UNIMPLEMENTED from the server), and the server has no
+/// route to it. `lviz_grpc::not_carried!(lviz_api::SomeView, "SomeView");`
+#[macro_export]
+macro_rules! not_carried {
+    ($endpoint:ty, $method:literal) => {
+        impl $crate::wire::Rpc for $endpoint {
+            type Proto = $crate::proto::viz::Empty;
+            type Reply = $crate::proto::viz::Empty;
+            const METHOD: &'static str = $method;
+            fn from_proto(_: $crate::proto::viz::Empty) -> <$endpoint as lviz_api::Endpoint>::Request {
+                Default::default()
+            }
+            fn to_proto(_: &<$endpoint as lviz_api::Endpoint>::Request) -> $crate::proto::viz::Empty {
+                $crate::proto::viz::Empty {}
+            }
+            fn reply(
+                _: &<$endpoint as lviz_api::Endpoint>::Request,
+                _: Result<&<$endpoint as lviz_api::Endpoint>::Ok, &str>,
+            ) -> Option<$crate::proto::viz::Empty> {
+                None
+            }
+            fn read_reply(
+                _: $crate::proto::viz::Empty,
+            ) -> Option<Result<<$endpoint as lviz_api::Endpoint>::Ok, String>> {
+                None
+            }
+            fn echoed_at(_: &$crate::proto::viz::Empty) -> Option<f64> {
+                None
+            }
+            fn call(
+                _: $crate::wire::Stubs,
+                _: $crate::proto::viz::Empty,
+            ) -> futures::future::BoxFuture<'static, Result<tonic::Response<$crate::proto::viz::Empty>, tonic::Status>>
+            {
+                Box::pin(async {
+                    Err(tonic::Status::unimplemented(concat!("no gRPC method carries ", $method, " yet")))
+                })
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests;
