@@ -161,6 +161,7 @@ impl<E: Rpc> Answer<E> for GrpcClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lviz_api::{Endpoint, ListServicesOk, ListServicesRequest};
 
     #[test]
     fn addresses() {
@@ -171,5 +172,37 @@ mod tests {
         assert!(dial_uri("grpc://u:pw@h:1").unwrap_err().starts_with("expected HOST:PORT"));
         assert!(dial_uri("grpc://h:1/x").unwrap_err().starts_with("expected HOST:PORT"));
         assert_eq!(dial_uri("grpc://h").unwrap_err(), "missing port (the metrics API listens on 8085)");
+    }
+
+    /// A view no method carries yet.
+    struct Uncarried;
+
+    impl Endpoint for Uncarried {
+        const NAME: &'static str = "uncarried";
+        const PATH: &'static str = "/api/v1/uncarried";
+        type Request = ListServicesRequest;
+        type Ok = ListServicesOk;
+        type Spec = ();
+        fn validate(_: &ListServicesRequest) -> Result<(), String> {
+            Ok(())
+        }
+        fn at(_: &ListServicesRequest) -> Option<f64> {
+            None
+        }
+        fn set_at(_: &mut ListServicesRequest, _: Option<f64>) {}
+    }
+
+    crate::not_carried!(Uncarried, "Uncarried");
+
+    #[tokio::test]
+    async fn a_view_no_method_carries_is_a_clear_failure() {
+        let client = GrpcClient::new("grpc://127.0.0.1:1", std::time::Duration::from_secs(1)).expect("client");
+        let request = Validated::<Uncarried>::new(ListServicesRequest::default()).expect("valid");
+        let err = client.answer(&request).await.expect_err("not carried");
+        assert_eq!(
+            err.to_string(),
+            "metrics API at grpc://127.0.0.1:1: Uncarried is not answered there (UNIMPLEMENTED: no gRPC method carries \
+             Uncarried yet)"
+        );
     }
 }

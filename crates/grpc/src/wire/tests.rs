@@ -290,35 +290,3 @@ fn field_numbers_are_linkerds() {
     };
     assert_eq!(pod.encode_to_vec(), vec![0x52, 1, b'r', 0x78, 1, 0x82, 0x01, 1, b'v', 0x8a, 0x01, 1, b'1']);
 }
-
-/// A view no method carries yet.
-struct Uncarried;
-
-impl Endpoint for Uncarried {
-    const NAME: &'static str = "uncarried";
-    const PATH: &'static str = "/api/v1/uncarried";
-    type Request = ListServicesRequest;
-    type Ok = ListServicesOk;
-    type Spec = ();
-    fn validate(_: &ListServicesRequest) -> Result<(), String> {
-        Ok(())
-    }
-    fn at(_: &ListServicesRequest) -> Option<f64> {
-        None
-    }
-    fn set_at(_: &mut ListServicesRequest, _: Option<f64>) {}
-}
-
-crate::not_carried!(Uncarried, "Uncarried");
-
-#[tokio::test]
-async fn a_view_no_method_carries_is_a_clear_failure() {
-    let client = crate::GrpcClient::new("grpc://127.0.0.1:1", std::time::Duration::from_secs(1)).expect("client");
-    let request = Validated::<Uncarried>::new(ListServicesRequest::default()).expect("valid");
-    let err = client.answer(&request).await.expect_err("not carried");
-    assert_eq!(
-        err.to_string(),
-        "metrics API at grpc://127.0.0.1:1: Uncarried is not answered there (UNIMPLEMENTED: no gRPC method carries \
-         Uncarried yet)"
-    );
-}
