@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Load test of `lviz serve`, loopback only and bounded: brings up the synthetic emojivoto mesh
-# (real Prometheus + fake Kubernetes API, see scripts/demo), starts `lviz serve` on a free port,
-# runs wrk with CONNECTIONS clients for DURATION, and reports requests/s, p50/p99 latency, failed
-# requests, and what reached Prometheus (from the server's /metrics): queries sent, coalesced,
-# and per 10 s scrape interval, plus the response cache's hits and computations.
+# (real Prometheus + fake Kubernetes API, see scripts/demo), starts `lviz serve` on free ports,
+# runs wrk (JSON API) or the gRPC load client (`PROTOCOL=grpc`: crates/grpc/examples/grpc_load.rs,
+# one HTTP/2 connection per client, linkerd2.viz.Api/StatSummary) with CONNECTIONS clients for
+# DURATION, and reports requests/s, p50/p99 latency, failed requests, and what reached
+# Prometheus (from the server's /metrics): queries sent, coalesced, and per 10 s scrape
+# interval, plus the response cache's hits and computations.
 #
 #   bench/load.sh                      # MODE=mix: stat/top-routes/edges/gateways, server defaults
 #   MODE=poll bench/load.sh            # dashboard polls: `stat deploy -n emojivoto`, then `stat deploy -A`
@@ -13,6 +15,9 @@
 #   SCALE=100,10,3,3 MODE=poll bench/load.sh
 #                                      # the 1x scaled mesh (namespaces,deployments,pods,minutes):
 #                                      # `stat deploy -n scale-000` (10 rows) and `-A` (1,000 rows)
+#   PROTOCOL=grpc SCALE=100,10,3,3 MODE=poll bench/load.sh
+#                                      # the same views over gRPC (poll mode only);
+#                                      # PROTOCOL=both: JSON, then gRPC, on the same server
 #
 # In poll mode the cache is warmed with one request before wrk starts. Requests name the data's
 # end as `at` (the synthetic mesh lies in the past) unless NOW=1. Not a test: numbers depend on
@@ -28,10 +33,16 @@ CACHE_TTL=${CACHE_TTL:-}
 NOW=${NOW:-0}
 SCALE=${SCALE:-}
 STALE_FOR=${STALE_FOR:-}
+PROTOCOL=${PROTOCOL:-json}
 
 case "$MODE" in mix | poll) ;; *) echo "MODE must be mix or poll, not $MODE" >&2; exit 2 ;; esac
 if [ -n "$SCALE" ] && [ "$MODE" != poll ]; then
   echo "SCALE needs MODE=poll (the mix names emojivoto's resources)" >&2
+  exit 2
+fi
+case "$PROTOCOL" in json | grpc | both) ;; *) echo "PROTOCOL must be json, grpc or both, not $PROTOCOL" >&2; exit 2 ;; esac
+if [ "$PROTOCOL" != json ] && [ "$MODE" != poll ]; then
+  echo "PROTOCOL=grpc needs MODE=poll (the gRPC load client sends one StatSummary)" >&2
   exit 2
 fi
 
@@ -48,6 +59,7 @@ need curl curl
 need prometheus prometheus
 
 cargo build --release --quiet --workspace --bins
+[ "$PROTOCOL" != json ] && cargo build --release --quiet -p lviz-grpc --example grpc_load
 
 dir=$(mktemp -d)
 testkit_pid=""
@@ -79,7 +91,7 @@ ttl_flag=()
 [ -n "$CACHE_TTL" ] && ttl_flag=(--cache-ttl "$CACHE_TTL")
 [ -n "$STALE_FOR" ] && ttl_flag+=(--cache-stale-for "$STALE_FOR")
 target/release/lviz --prometheus-url "$LVIZ_PROMETHEUS_URL" --kubeconfig "$KUBECONFIG" \
-  serve --addr 127.0.0.1:0 "${ttl_flag[@]}" 2>"$dir/serve.log" &
+  serve --addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 --admin-addr 127.0.0.1:0 "${ttl_flag[@]}" 2>"$dir/serve.log" &
 serve_pid=$!
 url=""
 # The Kubernetes caches list every pod first: allow a minute at scale.
@@ -89,6 +101,7 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 curl -fsS "$url/ready" >/dev/null || { echo "lviz serve did not become ready:" >&2; cat "$dir/serve.log" >&2; exit 1; }
+grpc_addr=$(sed -n 's/^lviz serve: gRPC (linkerd2.viz.Api) listening on //p' "$dir/serve.log" | head -n1)
 
 metric() { curl -fsS "$url/metrics" | awk -v name="$1" '$1 == name { print $2 }'; }
 seconds() { awk -v d="$1" 'BEGIN { n = d + 0; u = substr(d, length(n "") + 1); print n * (u == "m" ? 60 : u == "h" ? 3600 : 1) }'; }
@@ -125,9 +138,19 @@ EOF
   misses_before=$(metric lviz_response_cache_misses_total)
   stale_before=$(metric lviz_response_cache_stale_total)
   refreshes_before=$(metric lviz_response_cache_refreshes_total)
-  echo "wrk: $name, $CONNECTIONS connections, $THREADS threads, $DURATION, cache TTL ${CACHE_TTL:-default}, against $url" >&2
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$dir/requests.lua" "$url" >"$dir/wrk.txt"
   local sent coalesced hits misses stale refreshes requests rps p50 p99 non2xx socket secs bytes
+  if [ "$PROTOCOL" = grpc ]; then
+    echo "grpc_load: $name, $CONNECTIONS clients, $DURATION, cache TTL ${CACHE_TTL:-default}, against $grpc_addr" >&2
+    target/release/examples/grpc_load --addr "$grpc_addr" --clients "$CONNECTIONS" \
+      --duration "$(seconds "$DURATION")" --stat "${1#* }" >"$dir/grpc.txt"
+    # The same lines as wrk's, for the report below.
+    awk '/^requests:/ { print $2 " requests in" } /^requests\/s:/ { print "Requests/sec: " $2 }
+         /^latency p50/ { print "50% " $5; print "99% " $7 } /^failed:/ { if ($2 > 0) print "Non-2xx or 3xx responses: " $2 }
+         /^first failure:/ { print "Socket errors: " $0 }' "$dir/grpc.txt" >"$dir/wrk.txt"
+  else
+    echo "wrk: $name, $CONNECTIONS connections, $THREADS threads, $DURATION, cache TTL ${CACHE_TTL:-default}, against $url" >&2
+    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s "$dir/requests.lua" "$url" >"$dir/wrk.txt"
+  fi
   sent=$(($(metric lviz_prometheus_queries_total) - sent_before))
   coalesced=$(($(metric lviz_prometheus_queries_coalesced_total) - coalesced_before))
   hits=$(($(metric lviz_response_cache_hits_total) - hits_before))
@@ -143,7 +166,7 @@ EOF
   socket=$(awk '/Socket errors/ { print }' "$dir/wrk.txt")
   secs=$(seconds "$DURATION")
   echo
-  echo "== lviz serve: $name =="
+  echo "== lviz serve ($PROTOCOL): $name =="
   echo "requests:                 $requests in $DURATION ($CONNECTIONS clients)"
   echo "requests/s:               $rps"
   echo "latency p50 / p99:        $p50 / $p99"
@@ -165,8 +188,12 @@ stat_all="/api/v1/stat {\"resource_type\":\"deployment\",\"time_window\":\"1m\",
 
 if [ "$MODE" = poll ]; then
   # One query set: what one computation of the view sends.
-  run "stat deploy -n $one_ns (repeated)" "$stat_ns"
-  run "stat deploy -A (repeated)" "$stat_all"
+  protocols=$PROTOCOL
+  [ "$PROTOCOL" = both ] && protocols="json grpc"
+  for PROTOCOL in $protocols; do
+    run "stat deploy -n $one_ns (repeated)" "$stat_ns"
+    run "stat deploy -A (repeated)" "$stat_all"
+  done
 else
   run "mix" \
     "$stat_ns" \

@@ -114,16 +114,58 @@ pub struct PrometheusArgs {
     pub verbose: bool,
 }
 
-/// Remote mode: where a metrics API (`lviz serve`) is.
+/// Remote mode: where a metrics API (`lviz serve`, or Linkerd's metrics-api) is.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// Ask this metrics API (`lviz serve`) instead of Prometheus and Kubernetes
+    /// Ask this metrics API instead of Prometheus and Kubernetes
     ///
-    /// For example http://localhost:8085; lviz then queries neither Prometheus nor Kubernetes
-    /// itself.
-    #[arg(long, env = "LVIZ_API_ADDR", global = true, value_name = "URL", value_parser = http_url,
+    /// grpc://HOST:PORT or HOST:PORT: linkerd2.viz.Api (lviz serve's gRPC port or Linkerd's
+    /// metrics-api, 8085); http://HOST:PORT: lviz serve's JSON API. lviz then queries neither
+    /// Prometheus nor Kubernetes itself.
+    #[arg(long, env = "LVIZ_API_ADDR", global = true, value_name = "URL", value_parser = api_url,
           help_heading = "Connection")]
     pub api_addr: Option<String>,
+
+    /// The protocol of --api-addr (default: from its scheme; grpc without one)
+    #[arg(
+        long,
+        env = "LVIZ_API_PROTOCOL",
+        global = true,
+        value_enum,
+        value_name = "PROTOCOL",
+        help_heading = "Connection"
+    )]
+    pub api_protocol: Option<ApiProtocol>,
+
+    /// Reach linkerd-viz's metrics-api through a port-forward, as the linkerd CLI does
+    ///
+    /// A port-forward through the Kubernetes API to its first Running pod (port 8085), in the
+    /// namespace labelled linkerd.io/extension=viz (or --viz-namespace).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "HOW",
+        conflicts_with = "api_addr",
+        help_heading = "Connection"
+    )]
+    pub api_via: Option<ApiVia>,
+}
+
+/// `--api-protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiProtocol {
+    /// linkerd2.viz.Api over plaintext HTTP/2
+    Grpc,
+    /// lviz serve's HTTP JSON API
+    Json,
+}
+
+/// `--api-via`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiVia {
+    /// A pod port-forward through the Kubernetes API
+    PortForward,
 }
 
 /// How to reach Kubernetes.
@@ -215,6 +257,22 @@ pub enum ColorChoice {
 /// `--prometheus-url` and `--api-addr`: a URL with its `http://` or `https://` scheme. Without
 /// one (`127.0.0.1:9090`, `prometheus:9090`) the text would be read as a relative path or as a
 /// scheme of its own, so say what to write instead.
+/// `--api-addr`: an http(s):// or grpc:// URL, or a bare `HOST:PORT` (gRPC, as linkerd's
+/// `--api-addr`).
+fn api_url(text: &str) -> Result<String, String> {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("grpc://") || lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(text.to_string());
+    }
+    match text.split_once("://") {
+        Some((scheme, _)) => Err(format!("unsupported scheme {scheme:?}: use grpc://, http:// or https://")),
+        None if text.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok()) => {
+            Ok(text.to_string())
+        }
+        None => Err(format!("expected grpc://HOST:PORT, HOST:PORT or http://HOST:PORT, got {text:?}")),
+    }
+}
+
 fn http_url(text: &str) -> Result<String, String> {
     let lower = text.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -273,7 +331,7 @@ impl FlagGroup {
                 "query_plan",
             ],
             FlagGroup::Kubernetes => &["kubeconfig", "context"],
-            FlagGroup::Remote => &["api_addr"],
+            FlagGroup::Remote => &["api_addr", "api_protocol", "api_via"],
             FlagGroup::Requests => &["request_timeout", "verbose"],
             FlagGroup::Output => &["output", "sort_by", "no_headers", "color"],
             FlagGroup::Watch => &["watch", "watch_count"],

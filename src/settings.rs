@@ -13,7 +13,7 @@ use lviz_prom::AccessFlags;
 use lviz_prom::http_config::{PASSWORD_ENV, Secret, TOKEN_ENV, parse_header_flag};
 use lviz_render::{OutputFormat, SortBy, SortTable, parse_sort};
 
-use crate::args::{ApiArgs, ColorChoice, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs};
+use crate::args::{ApiArgs, ApiProtocol, ApiVia, ColorChoice, GlobalArgs, KubeArgs, OutputArgs, PrometheusArgs};
 use crate::error::{CliError, usage};
 use crate::gate::{GateScope, GateSet, parse_gate};
 
@@ -26,6 +26,10 @@ pub struct Settings {
     pub verbose: bool,
     /// `--api-addr`: remote mode, a metrics API answers instead of Prometheus and Kubernetes.
     pub api_addr: Option<String>,
+    /// `--api-protocol`: how to speak to `api_addr` (`None`: from its scheme).
+    pub api_protocol: Option<ApiProtocol>,
+    /// `--api-via`: reach linkerd-viz's metrics-api through Kubernetes.
+    pub api_via: Option<ApiVia>,
     /// `--request-timeout`.
     pub timeout: Duration,
 }
@@ -140,7 +144,7 @@ pub fn resolve<'a>(global: GlobalArgs, tables: Tables, env: &'a Env<'a>) -> Resu
     } = global;
     // clap only lets the two names through.
     let query_plan = if query_plan == "linkerd" { QueryPlan::Linkerd } else { QueryPlan::Lviz };
-    let ApiArgs { api_addr } = api;
+    let ApiArgs { api_addr, api_protocol, api_via } = api;
     let (prom, verbose) = prom_settings(prometheus)?;
     let KubeArgs { kubeconfig, context } = kube;
     let kube = KubeSettings { kubeconfig, context };
@@ -152,7 +156,7 @@ pub fn resolve<'a>(global: GlobalArgs, tables: Tables, env: &'a Env<'a>) -> Resu
     let at = at.as_deref().map(parse_at).transpose()?;
     let (presentation, color, session) = output_settings(&output, tables, env)?;
     let engine = EngineConfig { kube: kube.clone(), timeout, query_plan, ..prom };
-    let settings = Settings { engine, verbose, api_addr, timeout };
+    let settings = Settings { engine, verbose, api_addr, api_protocol, api_via, timeout };
     let output = output.output;
     let common = Common { namespace, all_namespaces, output, time_window, at, kube, env, presentation, color, session };
     Ok((settings, common))

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("engine", &["lviz-api", "lviz-prom", "lviz-k8s"]),
     ("render", &["lviz-api"]),
     ("http", &["lviz-api", "lviz-engine", "lviz-prom", "lviz-k8s"]),
+    ("grpc", &["lviz-api", "lviz-engine", "lviz-k8s"]),
 ];
 
 fn lviz_dependencies(manifest: &Path) -> BTreeSet<String> {
@@ -50,7 +51,10 @@ fn crates_depend_only_downwards() {
         assert!(extra.is_empty(), "crate {name} depends on {extra:?}; allowed: {allowed:?}");
     }
     let top = lviz_dependencies(&Path::new(ROOT).join("Cargo.toml"));
-    assert!(top.contains("lviz-engine") && top.contains("lviz-http"), "the binary sits on top: {top:?}");
+    assert!(
+        top.contains("lviz-engine") && top.contains("lviz-http") && top.contains("lviz-grpc"),
+        "the binary sits on top: {top:?}"
+    );
 }
 
 /// A module: its path from the crate root (empty for the root).

@@ -1,8 +1,9 @@
-//! Remote mode end to end: the real `lviz serve` binary on a free loopback port (same Prometheus
+//! Remote mode end to end: the real `lviz serve` binary on free loopback ports (same Prometheus
 //! and fake Kubernetes API as the embedded tests), and the real CLI pointed at it with
-//! `--api-addr`. Every command of the embedded e2e suites, error cases included, must print
-//! byte-identical stdout and stderr with the same exit code in both modes, and every answer the
-//! server gives along the way follows the response schemas of the API documents.
+//! `--api-addr`, over HTTP JSON and over gRPC. Every command of the embedded e2e suites, error
+//! cases included, must print byte-identical stdout and stderr with the same exit code in every
+//! mode, and every answer the JSON server gives along the way follows the response schemas of the
+//! API documents.
 
 mod common;
 
@@ -14,16 +15,25 @@ use common::{Run, env, lviz, lviz_raw};
 use lviz_testkit::mesh::EVAL_TIME;
 
 fn start_server(extra: &[&str]) -> Server {
-    serve::start_server(&env().prometheus_url, extra)
+    serve::start(extra)
 }
 
 fn remote(server: &Server, args: &[&str]) -> Run {
+    remote_at(&server.url, args)
+}
+
+/// The CLI against the metrics API at `addr` (`http://…` JSON, `grpc://…` gRPC).
+fn remote_at(addr: &str, args: &[&str]) -> Run {
     let e = env();
     let at = EVAL_TIME.to_string();
     let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
-    let mut full: Vec<&str> = vec!["--api-addr", &server.url, "--at", &at, "--kubeconfig", &kubeconfig];
+    let mut full: Vec<&str> = vec!["--api-addr", addr, "--at", &at, "--kubeconfig", &kubeconfig];
     full.extend(args);
     lviz_raw(&full, &[])
+}
+
+fn shown(args: &[&str], run: &Run) -> String {
+    format!("lviz {}: exit {}\n{}{}", args.join(" "), run.code, run.stdout, run.stderr)
 }
 
 /// Every command of `e2e_stat.rs` and `e2e_routes_edges_gateways.rs`, plus error cases.
@@ -130,6 +140,53 @@ fn remote_mode_prints_exactly_what_embedded_mode_prints() {
     assert!(checked >= COMMANDS.len(), "only {checked} answers recorded");
 }
 
+/// gRPC (`linkerd2.viz.Api` plus lviz's `Checks`) carries every answer and every hint fact: the
+/// CLI prints exactly what embedded mode prints, hints included, and exactly what JSON remote
+/// mode prints.
+#[test]
+fn grpc_remote_mode_prints_exactly_what_embedded_mode_prints() {
+    let server = start_server(&[]);
+    let grpc = format!("grpc://{}", server.grpc);
+    let mut differences = Vec::new();
+    let mut succeeded = 0;
+    for args in COMMANDS {
+        let embedded = lviz(args);
+        let over_grpc = remote_at(&grpc, args);
+        let over_json = remote(&server, args);
+        succeeded += usize::from(over_grpc.code == 0 && !over_grpc.stdout.is_empty());
+        let same = |a: &Run, b: &Run| (a.code, &a.stdout, &a.stderr) == (b.code, &b.stdout, &b.stderr);
+        if !same(&embedded, &over_grpc) {
+            differences.push(format!("embedded {}gRPC {}", shown(args, &embedded), shown(args, &over_grpc)));
+        }
+        if !same(&over_json, &over_grpc) {
+            differences.push(format!("JSON {}gRPC {}", shown(args, &over_json), shown(args, &over_grpc)));
+        }
+    }
+    assert!(succeeded >= 35, "only {succeeded} commands printed data over gRPC");
+    assert!(differences.is_empty(), "{} differences:\n{}", differences.len(), differences.join("\n"));
+    // The same with the protocol named and no scheme (linkerd's `--api-addr HOST:PORT`).
+    let args = ["--api-protocol", "grpc", "stat", "deploy", "-n", "emojivoto"];
+    let explicit = remote_at(&format!("http://{}", server.grpc), &args);
+    let bare = remote_at(&server.grpc, &args[2..]);
+    let embedded = lviz(&args[2..]).ok();
+    assert_eq!((explicit.code, &explicit.stdout), (0, &embedded.stdout), "{}", explicit.stderr);
+    assert_eq!((bare.code, &bare.stdout), (0, &embedded.stdout), "{}", bare.stderr);
+}
+
+#[test]
+fn grpc_remote_mode_names_an_unreachable_api() {
+    let run = lviz_raw(&["--api-addr", "grpc://127.0.0.1:1", "stat", "deploy", "-n", "emojivoto"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: metrics API at grpc://127.0.0.1:1: Unavailable: "), "{}", run.stderr);
+    assert!(run.stderr.contains("onnection refused"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let run = lviz_raw(&["--api-addr", "grpc://127.0.0.1", "stat", "deploy", "-n", "emojivoto"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, "error: metrics API at grpc://127.0.0.1: missing port (the metrics API listens on 8085)\n");
+    let run = lviz_raw(&["--api-protocol", "grpc", "stat", "deploy", "-n", "emojivoto"], &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (2, "error: --api-protocol needs --api-addr\n"));
+}
+
 #[test]
 fn remote_mode_needs_no_prometheus_and_names_an_unreachable_api() {
     // Nothing listens on port 1: the CLI says which backend failed, exit 1.
@@ -158,6 +215,8 @@ fn serve_rejects_bad_flags_as_usage_errors() {
 fn serve_stops_on_sigterm() {
     let mut server = start_server(&["--access-log"]);
     let run = remote(&server, &["stat", "deploy/web", "-n", "emojivoto"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = remote_at(&format!("grpc://{}", server.grpc), &["stat", "deploy/web", "-n", "emojivoto"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let pid = server.child_id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("kill");

@@ -26,13 +26,19 @@ pub struct Exchange {
     pub body: String,
 }
 
-/// The server child (killed when dropped) and the recording proxy in front of it.
+/// The server child (killed when dropped), its faces, and the recording proxy in front of its
+/// JSON API.
 pub struct Server {
     child: Child,
-    /// The server itself.
+    /// The JSON API itself.
     pub direct_url: String,
-    /// The recording proxy: what tests point `--api-addr` at.
+    /// The recording proxy (or, from [`start_with`], the JSON API itself): what tests point
+    /// `--api-addr` at.
     pub url: String,
+    /// `IP:PORT` of the gRPC API.
+    pub grpc: String,
+    /// `http://IP:PORT` of the admin endpoints.
+    pub admin: String,
     recorded: Arc<Mutex<Vec<Exchange>>>,
 }
 
@@ -58,14 +64,28 @@ impl Server {
     }
 }
 
-/// Starts `lviz serve --addr 127.0.0.1:0` against `prometheus_url` and the harness's fake
-/// Kubernetes API, reads the bound address from its first stderr line, waits for `/ready`, and
-/// puts a recording proxy in front of it.
+/// Starts `lviz serve` with every face on `127.0.0.1:0` against `prometheus_url` and the
+/// harness's fake Kubernetes API, reads the bound addresses from its first stderr lines, waits
+/// for `/ready`, and puts a recording proxy in front of the JSON API.
 pub fn start_server(prometheus_url: &str, extra: &[&str]) -> Server {
+    let mut server = start_with(prometheus_url, extra);
+    wait_ready(&server.direct_url);
+    server.url = recording_proxy(&server.direct_url, server.recorded.clone());
+    server
+}
+
+/// [`start_server`] against the shared Prometheus.
+pub fn start(extra: &[&str]) -> Server {
+    start_server(&env().prometheus_url, extra)
+}
+
+/// The server without waiting for `/ready` and without the recording proxy.
+pub fn start_with(prometheus_url: &str, extra: &[&str]) -> Server {
     let e = env();
     let kubeconfig = e.kube.kubeconfig_path().to_string_lossy().to_string();
     let mut cmd = Command::new(lviz_bin());
     cmd.args(["--prometheus-url", prometheus_url, "--kubeconfig", &kubeconfig, "serve", "--addr", "127.0.0.1:0"])
+        .args(["--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"])
         .args(extra)
         .env_remove("KUBECONFIG")
         .env_remove("LVIZ_PROMETHEUS_URL")
@@ -78,20 +98,26 @@ pub fn start_server(prometheus_url: &str, extra: &[&str]) -> Server {
     let mut child = cmd.spawn().expect("start lviz serve");
     let stderr = child.stderr.take().expect("piped stderr");
     let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let mut read = |prefix: &str, child: &mut Child| {
+        let line = lines.next().and_then(Result::ok).unwrap_or_default();
+        match line.strip_prefix(prefix) {
+            Some(rest) => rest.trim().to_string(),
+            None => {
+                let _ = child.kill();
+                panic!("lviz serve did not start: expected {prefix:?}, got {line:?}");
+            }
+        }
+    };
+    let direct_url = read("lviz serve: listening on ", &mut child);
+    let grpc = read("lviz serve: gRPC (linkerd2.viz.Api) listening on ", &mut child);
+    let admin = read("lviz serve: admin (/ready, /ping, /metrics) listening on ", &mut child);
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
-    let Some(direct_url) = first.strip_prefix("lviz serve: listening on ").map(|u| u.trim().to_string()) else {
-        let _ = child.kill();
-        panic!("lviz serve did not start: {first:?}");
-    };
-    wait_ready(&direct_url);
-    let recorded = Arc::new(Mutex::new(Vec::new()));
-    let url = recording_proxy(&direct_url, recorded.clone());
-    Server { child, direct_url, url, recorded }
+    let url = direct_url.clone();
+    Server { child, direct_url, url, grpc, admin, recorded: Arc::new(Mutex::new(Vec::new())) }
 }
 
-fn wait_ready(url: &str) {
+pub fn wait_ready(url: &str) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let client = reqwest::Client::new();
     let ready = format!("{url}/ready");

@@ -25,6 +25,9 @@ pub trait Endpoint: Sized + Send + Sync + 'static {
     type Ok: Serialize + DeserializeOwned + Clone + Debug + Default + PartialEq + Send + Sync + 'static;
     /// The request once validated: typed, what the engine runs.
     type Spec: Clone + Debug + Send + Sync + 'static;
+    /// Whether a server may reuse an answer for an identical request (its answer cache). A
+    /// health check must not be reused.
+    const CACHEABLE: bool = true;
 
     /// Linkerd's validation of the request, with its words.
     fn validate(request: &Self::Request) -> Result<Self::Spec, String>;

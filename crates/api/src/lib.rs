@@ -36,8 +36,13 @@ pub use views::edges::{Edge, Edges, EdgesOk, EdgesRequest, EdgesResponse, EdgesS
 pub use views::gateways::{
     GatewayRow, Gateways, GatewaysOk, GatewaysRequest, GatewaysResponse, GatewaysSpec, GatewaysTable, gateways_request,
 };
+pub use views::pods::{ListPods, ListPodsOk, ListPodsRequest, ListPodsResponse, PodRow, PodsSpec, pods_request};
 pub use views::routes::{
     RouteRow, RouteTable, RoutesSpec, TopRoutes, TopRoutesOk, TopRoutesRequest, TopRoutesResponse, routes_request,
+};
+pub use views::self_check::{CheckResult, CheckStatus, SelfCheck, SelfCheckOk, SelfCheckRequest, SelfCheckResponse};
+pub use views::services::{
+    ListServices, ListServicesOk, ListServicesRequest, ListServicesResponse, ServiceRow, ServicesSpec, services_request,
 };
 pub use views::stat::{
     PodGroup, Stat, StatRow, StatSpec, StatSummaryOk, StatSummaryRequest, StatSummaryResponse, StatTable, stat_request,

@@ -1,8 +1,9 @@
 //! The metrics engine: turns validated requests into Prometheus queries and Kubernetes
 //! lookups, and samples into API answers. One module per view (`views/`), where query text and
 //! aggregation are pure and only the `Answer` implementations await the clients; the
-//! [`Coalescing`](coalesce::Coalescing) layer that spares Prometheus; and the composition of
-//! the backends from a configuration ([`compose`]), which the CLI and every server call.
+//! [`Coalescing`](coalesce::Coalescing) layer that spares Prometheus; the composition of the
+//! backends from a configuration ([`compose`]), which the CLI and every server call; and what
+//! the servers share ([`serving`]: the engine behind one cache of whole answers).
 //!
 //! Owns: what to ask and how to read the answers. Refuses: rendering, wire protocols of its own
 //! (front-ends serve it), printing.
@@ -13,6 +14,7 @@ mod engine;
 pub mod histograms;
 pub mod promql;
 pub mod samples;
+pub mod serving;
 pub mod views;
 
 pub use compose::{Composed, EngineConfig, compose};

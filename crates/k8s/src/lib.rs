@@ -6,7 +6,8 @@
 //! Owns: every call to the Kubernetes API. Refuses: PromQL, responses, rendering.
 //!
 //! Inside, modules point one way: `object` (reduction) ← `live`, `cache` (sources) ←
-//! `cluster` ← `lookups`, `discovery`, `config`; `ownership` and `status` are pure.
+//! `cluster` ← `lookups`, `discovery` ← `portforward`, `config`; `ownership` and `status` are
+//! pure.
 
 mod cache;
 mod cluster;
@@ -17,6 +18,7 @@ mod live;
 mod lookups;
 mod object;
 mod ownership;
+pub mod portforward;
 mod source;
 pub mod status;
 
@@ -24,10 +26,10 @@ pub use cluster::Cluster;
 pub use config::{KubeSettings, connect, contexts, default_namespace, kube_configured};
 pub use error::{KubeError, describe};
 pub use lookups::{ServiceProfile, profile_name};
-pub use object::{Object, PodCounts, PodInfo, map_matches, matches};
+pub use object::{Object, OwnerRef, PodCounts, PodInfo, map_matches, matches};
 pub use ownership::{
-    CLUSTER_NAME_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, count_mirrored, pod_counts, pods_for,
-    services_for,
+    CLUSTER_NAME_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, count_mirrored, owner_kind_and_name,
+    pod_counts, pods_for, services_for,
 };
 pub use source::Source;
 

@@ -26,6 +26,8 @@ pub struct Object {
     pub uid: String,
     pub labels: BTreeMap<String, String>,
     pub owner_uids: Vec<String>,
+    /// The owner references by kind (as Kubernetes spells it, `ReplicaSet`) and name.
+    pub owners: Vec<OwnerRef>,
     pub selector: Option<LabelSelector>,
     /// Set for pods (status string and phase).
     pub pod: Option<PodInfo>,
@@ -40,6 +42,20 @@ pub struct PodInfo {
     /// `LINKERD2_PROXY_IDENTITY_LOCAL_NAME` of the `linkerd-proxy` container, expanded.
     pub identity: String,
     pub ip: String,
+    /// `status.reason` (`Evicted`, …).
+    pub reason: String,
+    /// Whether the `linkerd-proxy` container (or native sidecar) is ready.
+    pub proxy_ready: bool,
+    /// The `linkerd.io/proxy-version` annotation.
+    pub proxy_version: String,
+    pub resource_version: String,
+}
+
+/// One owner reference of an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
 }
 
 impl Object {
@@ -51,6 +67,12 @@ impl Object {
             uid: meta.uid.clone().unwrap_or_default(),
             labels: meta.labels.clone().unwrap_or_default(),
             owner_uids: meta.owner_references.iter().flatten().map(|o| o.uid.clone()).collect(),
+            owners: meta
+                .owner_references
+                .iter()
+                .flatten()
+                .map(|o| OwnerRef { kind: o.kind.clone(), name: o.name.clone() })
+                .collect(),
             selector: None,
             pod: None,
         }
@@ -90,7 +112,7 @@ fn pod_object(pod: &Pod) -> Object {
     let identity = spec
         .into_iter()
         .flat_map(|s| s.containers.iter())
-        .filter(|c| c.name == "linkerd-proxy")
+        .filter(|c| c.name == PROXY_CONTAINER)
         .flat_map(|c| c.env.iter().flatten())
         .find(|e| e.name == "LINKERD2_PROXY_IDENTITY_LOCAL_NAME")
         .and_then(|e| e.value.clone())
@@ -103,8 +125,30 @@ fn pod_object(pod: &Pod) -> Object {
         service_account,
         identity,
         ip: pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
+        reason: pod.status.as_ref().and_then(|s| s.reason.clone()).unwrap_or_default(),
+        proxy_ready: proxy_ready(pod),
+        proxy_version: pod
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(PROXY_VERSION_ANNOTATION))
+            .cloned()
+            .unwrap_or_default(),
+        resource_version: pod.metadata.resource_version.clone().unwrap_or_default(),
     });
     o
+}
+
+const PROXY_CONTAINER: &str = "linkerd-proxy";
+const PROXY_VERSION_ANNOTATION: &str = "linkerd.io/proxy-version";
+
+/// The proxy's readiness: a container, or a native sidecar (an init container that keeps
+/// running), named `linkerd-proxy`.
+fn proxy_ready(pod: &Pod) -> bool {
+    let status = pod.status.as_ref();
+    let containers = status.and_then(|s| s.container_statuses.as_deref()).unwrap_or_default();
+    let init = status.and_then(|s| s.init_container_statuses.as_deref()).unwrap_or_default();
+    containers.iter().chain(init).any(|c| c.name == PROXY_CONTAINER && c.ready)
 }
 
 /// A Kubernetes type viz lists, and how it is reduced to an [`Object`]. Both inventories (the

@@ -81,6 +81,24 @@ pub fn count_mirrored(services: &[Object]) -> BTreeMap<String, u64> {
     counts
 }
 
+/// linkerd's `GetOwnerKindAndName`: a pod's owner as viz names it, lower-cased (`deployment`,
+/// `statefulset`, …). A pod with no owner, or with several, is its own (`pod`, its name); a
+/// ReplicaSet's or Job's single owner stands in for it (so a Deployment's pod belongs to the
+/// Deployment, a CronJob's to the CronJob). `parents` are the pod namespace's ReplicaSets and
+/// Jobs; one that is missing leaves the ReplicaSet or Job as the owner.
+pub fn owner_kind_and_name(pod: &Object, parents: &[Object]) -> (String, String) {
+    let [parent] = pod.owners.as_slice() else { return ("pod".to_string(), pod.name.clone()) };
+    let walks = matches!(parent.kind.as_str(), "ReplicaSet" | "Job");
+    let parent_kind = if parent.kind == "ReplicaSet" { ResourceKind::ReplicaSet } else { ResourceKind::Job };
+    let found = parents
+        .iter()
+        .find(|p| walks && p.kind == Some(parent_kind) && p.namespace == pod.namespace && p.name == parent.name);
+    match found.map(|p| p.owners.as_slice()) {
+        Some([grandparent]) => (grandparent.kind.to_lowercase(), grandparent.name.clone()),
+        _ => (parent.kind.to_lowercase(), parent.name.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +168,32 @@ mod tests {
 
         let svc = service("web", "default", None);
         assert_eq!(services_for(&svc, &[], &[], &[])[0].name, "web");
+    }
+
+    #[test]
+    fn owners_walk_one_level_through_replicasets_and_jobs() {
+        use crate::object::OwnerRef;
+        let owned = |kind: Option<ResourceKind>, name: &str, owners: &[(&str, &str)]| Object {
+            kind,
+            namespace: "ns".into(),
+            name: name.into(),
+            owners: owners.iter().map(|(k, n)| OwnerRef { kind: k.to_string(), name: n.to_string() }).collect(),
+            ..Default::default()
+        };
+        let parents = vec![
+            owned(Some(ResourceKind::ReplicaSet), "web-1", &[("Deployment", "web")]),
+            owned(Some(ResourceKind::ReplicaSet), "bare-1", &[]),
+            owned(Some(ResourceKind::Job), "nightly-1", &[("CronJob", "nightly")]),
+        ];
+        let pod = |owners: &[(&str, &str)]| owned(Some(ResourceKind::Pod), "p", owners);
+        let kind_name = |p: &Object| owner_kind_and_name(p, &parents);
+        assert_eq!(kind_name(&pod(&[("ReplicaSet", "web-1")])), ("deployment".into(), "web".into()));
+        assert_eq!(kind_name(&pod(&[("ReplicaSet", "bare-1")])), ("replicaset".into(), "bare-1".into()));
+        assert_eq!(kind_name(&pod(&[("ReplicaSet", "gone-1")])), ("replicaset".into(), "gone-1".into()));
+        assert_eq!(kind_name(&pod(&[("Job", "nightly-1")])), ("cronjob".into(), "nightly".into()));
+        assert_eq!(kind_name(&pod(&[("StatefulSet", "db")])), ("statefulset".into(), "db".into()));
+        assert_eq!(kind_name(&pod(&[])), ("pod".into(), "p".into()));
+        assert_eq!(kind_name(&pod(&[("DaemonSet", "a"), ("DaemonSet", "b")])), ("pod".into(), "p".into()));
     }
 
     #[test]

@@ -33,9 +33,13 @@ pub const AUTHZ_KINDS: &[ResourceKind] = &[
     ResourceKind::HttpRoute,
 ];
 
-/// authz's validation: Linkerd's `ValidateTimeWindow` (at least 15 s) applies.
+/// authz's validation: Linkerd's `ValidateTimeWindow` (at least 15 s) applies; a request
+/// without a resource gets the metrics API's own words.
 pub fn authz_request(req: &RouteStatsRequest) -> Result<RouteStatsSpec, String> {
     debug_assert!(WORKLOAD_KINDS.iter().all(|k| AUTHZ_KINDS.contains(k)));
+    if req.resource_type.is_empty() {
+        return Err("AuthzRequest missing resource".to_string());
+    }
     route_stats_request("authz", req, AUTHZ_KINDS, true)
 }
 
@@ -97,6 +101,6 @@ mod tests {
         r.resource_type = "service".into();
         r.time_window = String::new();
         assert!(authz_request(&r).unwrap_err().starts_with("unsupported resource type for authz: service"));
-        assert_eq!(authz_request(&RouteStatsRequest::default()).unwrap_err(), "authz request missing resource_type");
+        assert_eq!(authz_request(&RouteStatsRequest::default()).unwrap_err(), "AuthzRequest missing resource");
     }
 }

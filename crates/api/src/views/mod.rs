@@ -6,7 +6,10 @@ pub mod authz;
 pub mod checks;
 pub mod edges;
 pub mod gateways;
+pub mod pods;
 pub mod routes;
+pub mod self_check;
+pub mod services;
 pub mod stat;
 pub mod stat_inbound;
 pub mod stat_outbound;
@@ -25,7 +28,10 @@ macro_rules! for_each_endpoint {
             $crate::Checks,
             $crate::StatInbound,
             $crate::StatOutbound,
-            $crate::Authz
+            $crate::Authz,
+            $crate::ListPods,
+            $crate::ListServices,
+            $crate::SelfCheck
         )
     };
 }

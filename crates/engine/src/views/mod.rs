@@ -6,8 +6,18 @@ pub mod authz;
 pub mod checks;
 pub mod edges;
 pub mod gateways;
+pub mod pods;
 pub mod route_stats;
 pub mod routes;
+pub mod self_check;
+pub mod services;
 pub mod stat;
 pub mod stat_inbound;
 pub mod stat_outbound;
+
+use lviz_api::Rejection;
+
+/// The rejection of a Kubernetes-only view in Prometheus-only mode.
+pub(crate) fn needs_kubernetes(view: &str) -> Rejection {
+    Rejection::Usage(format!("{view} needs Kubernetes, and lviz runs in Prometheus-only mode (--no-kube)"))
+}

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use lviz_api::{Envelope, Rejection, ResponseError};
 
-use super::cache::Answer;
+use super::answer::Answer;
 
 /// A failure answered with the spec's error object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,12 +77,12 @@ where
     }
 }
 
-/// 200 with `{"ok": …}`; otherwise the rejection's status and error object. Serialized once,
-/// here, so the response cache can hand out the same bytes.
-pub fn respond<T: Serialize>(result: Result<T, Rejection>) -> Answer {
+/// 200 with `{"ok": …}`; otherwise the rejection's status and error object. Serialized once
+/// per answer, here, so every cached request gets the same bytes.
+pub fn respond<T: Serialize>(result: &Result<T, Rejection>) -> Answer {
     match result {
         Ok(ok) => Answer::json(StatusCode::OK, &Envelope::ok(ok)),
-        Err(e) => ApiError::from(e).into(),
+        Err(e) => ApiError::from(e.clone()).into(),
     }
 }
 

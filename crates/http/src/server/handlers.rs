@@ -1,7 +1,7 @@
 //! The handlers: one generic handler for every endpoint of the list, which hands the decoded
-//! request to the shared `Engine` (through the response cache) and maps its answer to a status
-//! (no metrics logic here); plus `/ready`, `/metrics` and the JSON answers for unknown paths
-//! and wrong methods.
+//! request to the shared engine (through the answer cache both faces share) and maps its answer
+//! to a status (no metrics logic here); plus `/ready`, `/ping`, `/metrics` and the JSON answers
+//! for unknown paths and wrong methods.
 
 use std::time::Duration;
 
@@ -9,38 +9,26 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use lviz_api::{Answer as _, BackendError, Endpoint, Validated};
+use lviz_api::{BackendError, Endpoint};
 use lviz_engine::Engine;
 
 use super::AppState;
-use super::cache::Answer;
+use super::answer::Answer;
 use super::errors::{ApiError, ApiJson, respond};
 
 /// How long `/ready` waits for each backend; kubelet probes have short timeouts of their own.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Any endpoint of the list: the request is validated once (400 with Linkerd's words when it
-/// is wrong), then answered by the engine through the response cache.
+/// is wrong), then answered by the engine through the answer cache; the JSON of an answer is
+/// made once and kept beside it.
 pub async fn endpoint<E>(State(state): State<AppState>, ApiJson(req): ApiJson<E::Request>) -> Answer
 where
     E: Endpoint,
     Engine: lviz_api::Answer<E>,
 {
-    let engine = state.engine().clone();
-    let at = E::at(&req);
-    state
-        .responses()
-        .answer(E::NAME, &req, at, || {
-            let req = req.clone();
-            async move {
-                let answer = match Validated::<E>::new(req) {
-                    Ok(valid) => engine.answer(&valid).await,
-                    Err(rejection) => Err(rejection),
-                };
-                respond(answer)
-            }
-        })
-        .await
+    let served = state.serving().answer::<E>(req).await;
+    served.encoded(respond)
 }
 
 /// 200 `ok` once Prometheus answers a query and Kubernetes is usable (when it is used at all):
@@ -61,7 +49,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         }
     };
     let kubernetes = async {
-        let cluster = state.engine().cluster()?;
+        let cluster = state.serving().engine().cluster()?;
         let url = cluster.shown_url().to_string();
         if let Some(missing) = cluster.unsynced() {
             return (!missing.is_empty())
@@ -82,10 +70,17 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text format: request counts and what reached Prometheus.
+/// Prometheus text format: request counts and latencies (of this face and any other added to
+/// the state), the answer cache, and what reached Prometheus.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.telemetry().render(state.metrics().stats(), state.responses().stats());
+    let mut body = state.telemetry().render(state.metrics().stats(), state.serving().cache_stats());
+    body.push_str(&state.more_metrics());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// Liveness, as Linkerd's admin server answers it.
+pub async fn ping() -> &'static str {
+    "pong\n"
 }
 
 fn shown_path(req: &Request) -> String {

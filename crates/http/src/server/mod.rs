@@ -1,7 +1,9 @@
 //! `lviz serve`'s HTTP JSON face: the Linkerd Viz metrics API (`metrics-api.openapi.yml`) plus
-//! lviz's extensions, one route per endpoint of the list. The same `Engine` the CLI embeds
-//! (reading Kubernetes through watch-backed caches), behind axum and a short-lived response
-//! cache: this module only wires routes, limits, caching and shutdown.
+//! lviz's extensions, one route per endpoint of the list; and the admin face (`/ready`,
+//! `/ping`, `/metrics`, Linkerd's admin port). The same `Engine` the CLI embeds (reading
+//! Kubernetes through watch-backed caches), shared with the gRPC face together with its cache
+//! of whole answers (`lviz_engine::serving`): this module only wires routes, limits and
+//! shutdown.
 //!
 //! Status policy (docs/serve.md): 200 answer; 400 the engine's error object (invalid request)
 //! or malformed JSON; 413 body over [`BODY_LIMIT`]; 415 not JSON; 422 wrong field types; 404
@@ -9,16 +11,18 @@
 //! 503 `/ready` while a backend is down; 504 the handler timeout passed; 500 a bug (panic).
 //! Every error body is `{"error":{"error":"…"}}`.
 
-mod cache;
+mod answer;
 mod errors;
 mod handlers;
 mod telemetry;
 
-pub use cache::{Answer, CachePolicy, ResponseCache, ResponseCacheStats};
+pub use answer::Answer;
 pub use errors::ApiError;
+pub use lviz_engine::serving::{CachePolicy, CacheStats as ResponseCacheStats};
 
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -30,8 +34,9 @@ use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use lviz_api::{BackendError, Endpoint, Rejection};
-use lviz_engine::coalesce::{CoalesceOptions, Coalescing};
-use lviz_engine::{Engine, EngineConfig};
+use lviz_engine::EngineConfig;
+use lviz_engine::coalesce::Coalescing;
+use lviz_engine::serving::{Serving, ServingOptions};
 use telemetry::Telemetry;
 
 /// Request bodies above this are refused with 413; the largest real request is well under 1 KiB.
@@ -40,7 +45,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// How the server behaves, resolved from `lviz serve`'s flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServeOptions {
-    pub addr: SocketAddr,
+    /// The JSON API's address; `None`: not served (the admin and gRPC faces may still be).
+    pub addr: Option<SocketAddr>,
     pub access_log: bool,
     /// Queries outstanding towards Prometheus at once.
     pub max_concurrent_queries: usize,
@@ -50,45 +56,51 @@ pub struct ServeOptions {
     pub handler_timeout: Duration,
 }
 
+/// More text for `/metrics` (another face's counters), rendered at each scrape.
+pub type MetricsSource = Box<dyn Fn() -> String + Send + Sync>;
+
 struct Inner {
-    engine: Engine,
-    metrics: Arc<Coalescing>,
-    responses: ResponseCache,
+    serving: Serving,
     telemetry: Telemetry,
     access_log: bool,
     handler_timeout: Duration,
+    more_metrics: OnceLock<MetricsSource>,
 }
 
-/// What every handler shares: the engine, the coalescing layer under it (for `/ready` and the
-/// query counters), the response cache and the request counters.
+/// What every handler shares: the engine with its answer cache and the coalescing layer under
+/// it (for `/ready` and the query counters), and the request counters.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
 impl AppState {
-    /// `metrics` must be the layer the engine queries through, so its counters are the engine's.
-    pub fn new(engine: Engine, metrics: Arc<Coalescing>, options: &ServeOptions) -> Self {
+    pub fn new(serving: Serving, options: &ServeOptions) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                engine,
-                metrics,
-                responses: ResponseCache::new(options.cache),
+                serving,
                 telemetry: Telemetry::default(),
                 access_log: options.access_log,
                 handler_timeout: options.handler_timeout,
+                more_metrics: OnceLock::new(),
             }),
         }
     }
 
-    fn engine(&self) -> &Engine {
-        &self.inner.engine
+    /// Adds another face's counters to `/metrics` (once; later calls are ignored).
+    pub fn add_metrics(&self, source: MetricsSource) {
+        let _ = self.inner.more_metrics.set(source);
+    }
+
+    /// The engine and answer cache this state serves from (shared with the gRPC face).
+    pub fn serving(&self) -> &Serving {
+        &self.inner.serving
     }
     fn metrics(&self) -> &Coalescing {
-        &self.inner.metrics
+        self.inner.serving.metrics()
     }
-    fn responses(&self) -> &ResponseCache {
-        &self.inner.responses
+    fn more_metrics(&self) -> String {
+        self.inner.more_metrics.get().map(|f| f()).unwrap_or_default()
     }
     fn telemetry(&self) -> &Telemetry {
         &self.inner.telemetry
@@ -117,11 +129,12 @@ pub async fn state(
     verbose: bool,
     note: &mut (dyn FnMut(String) + Send),
 ) -> Result<AppState, Rejection> {
-    // `--cache-ttl` is the server's response cache (`cache.rs`); the query-level cache stays
-    // off, as whole answers already cover repeated views without holding raw samples.
-    let coalesce = CoalesceOptions { max_in_flight: options.max_concurrent_queries, cache_ttl: None };
-    let composed = lviz_engine::compose(config, coalesce, verbose, note).await?;
-    Ok(AppState::new(composed.engine.with_cached_cluster(), composed.metrics, options))
+    // `--cache-ttl` is the answer cache both faces share; the query-level cache stays off, as
+    // whole answers already cover repeated views without holding raw samples.
+    let serving_options =
+        ServingOptions { max_concurrent_queries: options.max_concurrent_queries, cache: options.cache };
+    let serving = Serving::compose(config, serving_options, verbose, note).await?;
+    Ok(AppState::new(serving, options))
 }
 
 /// The whole HTTP surface, testable with `tower::ServiceExt::oneshot`.
@@ -141,31 +154,65 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The admin face (Linkerd's admin port, 9995): `/ready`, `/ping` and `/metrics` only.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/ready", get(handlers::ready))
+        .route("/ping", get(handlers::ping))
+        .route("/metrics", get(handlers::metrics))
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
+}
+
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error while answering this request").into_response()
 }
 
 /// Binds, serves until SIGTERM or SIGINT, then lets in-flight requests finish.
 pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), BackendError> {
-    let fail = |cause: String| BackendError { backend: "lviz serve listener", url: addr.to_string(), cause };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(e.to_string()))?;
-    let bound = listener.local_addr().map_err(|e| fail(e.to_string()))?;
+    let listener = bind(addr).await?;
     // Tests and scripts read this line to learn the port of `--addr 127.0.0.1:0`.
-    log_line(&format!("lviz serve: listening on http://{bound}"));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| fail(e.to_string()))?;
+    log_line(&format!("lviz serve: listening on http://{}", local_addr(&listener)));
+    serve_listener(router(state), listener, shutdown_signal()).await?;
     log_line("lviz serve: stopped");
     Ok(())
 }
 
-fn log_line(line: &str) {
+/// A listener on `addr`, or the failure naming it.
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, BackendError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| listener_error(addr, e.to_string()))
+}
+
+/// The address a listener is bound to (its port, for `:0`).
+pub fn local_addr(listener: &tokio::net::TcpListener) -> String {
+    listener.local_addr().map_or_else(|e| format!("(unknown address: {e})"), |a| a.to_string())
+}
+
+fn listener_error(addr: impl std::fmt::Display, cause: String) -> BackendError {
+    BackendError { backend: "lviz serve listener", url: addr.to_string(), cause }
+}
+
+/// Serves `app` (the API's [`router`] or the [`admin_router`]) on `listener` until `shutdown`
+/// completes, then lets in-flight requests finish.
+pub async fn serve_listener(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BackendError> {
+    let addr = local_addr(&listener);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|e| listener_error(addr, e.to_string()))
+}
+
+/// One line on stderr; a closed stderr is not an error.
+pub fn log_line(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or SIGINT (then a note on stderr).
+pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let wait = |kind: SignalKind| async move {
         match signal(kind) {

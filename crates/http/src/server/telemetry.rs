@@ -1,12 +1,10 @@
 //! Request bookkeeping for `lviz serve`: the per-request deadline, the access log (one
 //! key=value line per request on stderr, only with `--access-log`), and the counters `/metrics`
-//! exposes in the Prometheus text format. Hand-written because it is four counters; a metrics
-//! crate would bring a registry this server does not need.
+//! exposes in the Prometheus text format (requests and their latency by route, through the
+//! engine's `RequestTelemetry`, which the gRPC face uses too; the answer cache; Prometheus).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -15,31 +13,26 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::cache::ResponseCacheStats;
+use super::ResponseCacheStats;
 use super::errors::ApiError;
 use lviz_engine::coalesce::CoalesceStats;
+use lviz_engine::serving::RequestTelemetry;
 
 /// Requests answered, by route (never the raw path: bounded label values) and status.
-#[derive(Default)]
 pub struct Telemetry {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    requests: RequestTelemetry,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Telemetry { requests: RequestTelemetry::new("lviz_http", "HTTP requests", "route", "status") }
+    }
 }
 
 impl Telemetry {
-    fn count(&self, route: &str, status: StatusCode) {
-        let mut map = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *map.entry((route.to_string(), status.as_u16())).or_default() += 1;
-    }
-
     /// The Prometheus text exposition of every counter.
     pub fn render(&self, queries: CoalesceStats, responses: ResponseCacheStats) -> String {
-        let mut out = String::new();
-        let requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        out.push_str("# HELP lviz_http_requests_total HTTP requests answered, by route and status.\n");
-        out.push_str("# TYPE lviz_http_requests_total counter\n");
-        for ((route, status), n) in &requests {
-            let _ = writeln!(out, "lviz_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
-        }
+        let mut out = self.requests.render();
         let counters = [
             ("lviz_prometheus_queries_total", "Queries sent to Prometheus.", queries.sent),
             (
@@ -76,10 +69,6 @@ impl Telemetry {
     }
 }
 
-fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
 /// Outermost layer: counts every answer and, with `--access-log`, logs it.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -88,7 +77,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_string();
     let response = next.run(req).await;
     let status = response.status();
-    state.telemetry().count(&route, status);
+    state.telemetry().requests.observe(&route, status.as_str(), started.elapsed());
     if state.access_log() {
         let line = format!(
             "ts={} method={method} path={path:?} status={} duration_ms={:.3}\n",

@@ -40,6 +40,9 @@ pub const BASE: i64 = 360;
 pub const STEP: i64 = 10;
 /// Port of the proxy's admin server, scraped by Prometheus.
 pub const ADMIN_PORT: u16 = 4191;
+/// When every meshed pod's proxy started (`process_start_time_seconds`, a gauge of each proxy):
+/// an hour before the data begins. What ListPods reads as `added` and the proxy's uptime.
+pub const PROXY_START_TIME: i64 = DATA_START - 3600;
 
 /// A whole mesh: what exists (workloads, services) and what flows between it.
 #[derive(Debug, Clone)]

@@ -126,6 +126,10 @@ impl Mesh {
                 weights[first[r.workload] + r.pod] += n;
             }
         };
+        // Each proxy's start time (`process_start_time_seconds`).
+        for r in self.pod_refs() {
+            add(r, 1);
+        }
         let latency = Layout::LatencyMs.series_count();
         for f in &self.http_flows {
             let profiled = f.service.is_some_and(|s| self.services[s].profile.is_some());

@@ -330,6 +330,10 @@ impl Mesh {
             .filter(|r| self.workload(*r).meshed)
             .map(|r| (r, self.target_labels(r)))
             .collect();
+        // Each proxy's start time, under its pod's target labels (what ListPods reads).
+        for base in targets.values() {
+            set.gauge("process_start_time_seconds", base.clone(), super::PROXY_START_TIME as u64);
+        }
         for f in &self.http_flows {
             self.add_http_flow(&mut set, &targets, f);
         }

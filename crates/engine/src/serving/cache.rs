@@ -1,21 +1,24 @@
-//! A short-lived cache of whole answers with single flight, so a dashboard's repeated polls of
-//! one view cost Prometheus and Kubernetes one computation per TTL, and the server answers the
-//! rest from memory.
+//! A short-lived cache of whole answers with single flight, shared by every server of lviz
+//! (`lviz serve`'s HTTP JSON and gRPC faces), so a dashboard's repeated polls of one view cost
+//! Prometheus and Kubernetes one computation per TTL whichever protocol they arrive by, and the
+//! servers answer the rest from memory. Generic over what is stored: the servers store typed
+//! answers (`super::Served`), and each front-end encodes them its way.
 //!
 //! Key: the endpoint, the request re-serialized (so spacing and field order of the client's
-//! JSON do not matter) and its evaluation time: the `at` it names, or "now". An answer is fresh
-//! while it is younger than the TTL and, for "now", was computed in the 10-second bucket the
-//! request arrived in (a typical scrape interval: Prometheus has at most one new sample per
-//! series within it); with the TTL at the bucket size, each view costs at most one query set
-//! per bucket. Identical requests arriving while one is being computed wait for it instead of
-//! computing their own.
+//! JSON, or the protocol it came by, do not matter) and its evaluation time: the `at` it names,
+//! or "now". An answer is fresh while it is younger than the TTL and, for "now", was computed in
+//! the 10-second bucket the request arrived in (a typical scrape interval: Prometheus has at most
+//! one new sample per series within it); with the TTL at the bucket size, each view costs at
+//! most one query set per bucket. Identical requests arriving while one is being computed wait
+//! for it instead of computing their own.
 //!
 //! Past its freshness an answer may still be served for the stale window (`--cache-stale-for`)
 //! while one background computation replaces it: a polled view then never makes its clients
 //! wait for Prometheus after the first computation, and still costs one query set per TTL.
-//! Only 200 and 400 answers (a deterministic rejection) are kept; a 404 or a backend failure is
-//! answered to everyone who waited for it and then forgotten (a stale answer keeps being served
-//! until its window ends, so a Prometheus hiccup does not blank a dashboard).
+//! Only values that [`Keep::keep`] (an answer, or a deterministic rejection) are kept; a missing
+//! object or a backend failure is answered to everyone who waited for it and then forgotten (a
+//! stale answer keeps being served until its window ends, so a Prometheus hiccup does not blank
+//! a dashboard).
 //!
 //! It reads no request field but `at`, and knows nothing of what the engine computes.
 
@@ -25,52 +28,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use serde::Serialize;
 
-use lviz_engine::coalesce::NOW_BUCKET_SECS;
+use crate::coalesce::NOW_BUCKET_SECS;
 
 /// Above this many entries, expired ones are dropped, and if that is not enough, all of them.
 const CAPACITY: usize = 1024;
 
-/// A finished answer: status and JSON body, cheap to clone (the body is shared).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Bytes,
-}
-
-impl Answer {
-    /// The answer of a serializable body. A body that cannot be serialized (it always can)
-    /// becomes a 500 rather than a panic.
-    pub fn json(status: StatusCode, body: &impl Serialize) -> Answer {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => Answer { status, body: Bytes::from(bytes) },
-            Err(e) => Answer {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                body: Bytes::from(format!(r#"{{"error":{{"error":"cannot encode the answer: {e}"}}}}"#)),
-            },
-        }
-    }
-
-    fn cacheable(&self) -> bool {
-        matches!(self.status, StatusCode::OK | StatusCode::BAD_REQUEST)
-    }
-}
-
-impl IntoResponse for Answer {
-    fn into_response(self) -> Response {
-        (self.status, [(header::CONTENT_TYPE, "application/json")], self.body).into_response()
-    }
+/// Whether a computed value may be kept for later requests.
+pub trait Keep {
+    fn keep(&self) -> bool;
 }
 
 /// What the cache has done since the server started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResponseCacheStats {
+pub struct CacheStats {
     /// Requests answered from a fresh stored answer.
     pub hits: u64,
     /// Requests answered from a stored answer past its freshness, while it was recomputed.
@@ -109,20 +83,20 @@ struct Key {
     at: EvalTime,
 }
 
-struct Entry {
+struct Entry<V> {
     stored: Instant,
     /// The "now" bucket the computation started in.
     bucket: u64,
-    answer: Answer,
+    answer: V,
 }
 
-enum Lookup {
-    Fresh(Answer),
-    Stale(Answer),
+enum Lookup<V> {
+    Fresh(V),
+    Stale(V),
     Missing,
 }
 
-type Flight = Shared<BoxFuture<'static, Answer>>;
+type Flight<V> = Shared<BoxFuture<'static, V>>;
 
 #[derive(Default)]
 struct Counters {
@@ -133,16 +107,16 @@ struct Counters {
     refreshes: AtomicU64,
 }
 
-struct State {
+struct State<V> {
     policy: CachePolicy,
-    entries: Mutex<HashMap<Key, Entry>>,
-    in_flight: Mutex<HashMap<Key, Flight>>,
+    entries: Mutex<HashMap<Key, Entry<V>>>,
+    in_flight: Mutex<HashMap<Key, Flight<V>>>,
     counters: Counters,
 }
 
 /// The cache; `None` (or a zero TTL) turns it off and every request is computed.
-pub struct ResponseCache {
-    state: Option<Arc<State>>,
+pub struct AnswerCache<V> {
+    state: Option<Arc<State<V>>>,
 }
 
 /// A poisoned lock only means another thread panicked mid-update of a plain map; the map is
@@ -155,7 +129,7 @@ fn now_bucket() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) / NOW_BUCKET_SECS
 }
 
-impl ResponseCache {
+impl<V: Clone + Keep + Send + Sync + 'static> AnswerCache<V> {
     pub fn new(policy: Option<CachePolicy>) -> Self {
         let state = policy.filter(|p| !p.ttl.is_zero()).map(|policy| {
             Arc::new(State {
@@ -165,13 +139,13 @@ impl ResponseCache {
                 counters: Counters::default(),
             })
         });
-        ResponseCache { state }
+        AnswerCache { state }
     }
 
-    pub fn stats(&self) -> ResponseCacheStats {
-        let Some(state) = &self.state else { return ResponseCacheStats::default() };
+    pub fn stats(&self) -> CacheStats {
+        let Some(state) = &self.state else { return CacheStats::default() };
         let c = &state.counters;
-        ResponseCacheStats {
+        CacheStats {
             hits: c.hits.load(Ordering::Relaxed),
             stale: c.stale.load(Ordering::Relaxed),
             joined: c.joined.load(Ordering::Relaxed),
@@ -189,10 +163,10 @@ impl ResponseCache {
         request: &impl Serialize,
         at: Option<f64>,
         compute: F,
-    ) -> Answer
+    ) -> V
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Answer> + Send + 'static,
+        Fut: Future<Output = V> + Send + 'static,
     {
         let Some(state) = &self.state else { return compute().await };
         let Ok(text) = serde_json::to_string(request) else { return compute().await };
@@ -244,8 +218,8 @@ impl ResponseCache {
     }
 }
 
-impl State {
-    fn lookup(&self, key: &Key) -> Lookup {
+impl<V: Clone + Keep + Send + Sync + 'static> State<V> {
+    fn lookup(&self, key: &Key) -> Lookup<V> {
         let entries = lock(&self.entries);
         let Some(entry) = entries.get(key) else { return Lookup::Missing };
         let age = entry.stored.elapsed();
@@ -262,16 +236,16 @@ impl State {
     /// Starts computing `key` on its own task (when a runtime is there) and registers the flight.
     fn start(
         self: &Arc<Self>,
-        in_flight: &mut HashMap<Key, Flight>,
+        in_flight: &mut HashMap<Key, Flight<V>>,
         key: Key,
-        computing: impl Future<Output = Answer> + Send + 'static,
-    ) -> Flight {
+        computing: impl Future<Output = V> + Send + 'static,
+    ) -> Flight<V> {
         let owner = Arc::clone(self);
         let flight_key = key.clone();
         let bucket = now_bucket();
-        let flight: Flight = async move {
+        let flight: Flight<V> = async move {
             let answer = computing.await;
-            if answer.cacheable() {
+            if answer.keep() {
                 owner.remember(flight_key.clone(), bucket, answer.clone());
             }
             lock(&owner.in_flight).remove(&flight_key);
@@ -286,7 +260,7 @@ impl State {
         flight
     }
 
-    fn remember(&self, key: Key, bucket: u64, answer: Answer) {
+    fn remember(&self, key: Key, bucket: u64, answer: V) {
         let mut entries = lock(&self.entries);
         // Computations are rare (one per view per TTL), so sweeping on each keeps memory to the
         // views polled within the last TTL and stale window.
@@ -304,8 +278,25 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    /// A computed value: a number, and whether it may be kept (an answer, not a failure).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Answer {
+        value: usize,
+        keep: bool,
+    }
+
+    impl Keep for Answer {
+        fn keep(&self) -> bool {
+            self.keep
+        }
+    }
+
     fn ok(n: usize) -> Answer {
-        Answer { status: StatusCode::OK, body: Bytes::from(n.to_string()) }
+        Answer { value: n, keep: true }
+    }
+
+    fn failure() -> Answer {
+        Answer { value: 502, keep: false }
     }
 
     fn policy(ttl_ms: u64, stale_ms: u64) -> Option<CachePolicy> {
@@ -314,7 +305,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_identical_requests_compute_once_then_hit() {
-        let cache = ResponseCache::new(policy(60_000, 0));
+        let cache = AnswerCache::new(policy(60_000, 0));
         let computed = Arc::new(AtomicUsize::new(0));
         let body = serde_json::json!({"a": 1});
         let ask = || {
@@ -334,7 +325,7 @@ mod tests {
 
     #[tokio::test]
     async fn key_is_endpoint_request_and_time() {
-        let cache = ResponseCache::new(policy(60_000, 0));
+        let cache = AnswerCache::new(policy(60_000, 0));
         let n = AtomicUsize::new(0);
         let ask = async |endpoint: &'static str, body: serde_json::Value, at: Option<f64>| {
             let v = n.fetch_add(1, Ordering::SeqCst);
@@ -353,23 +344,23 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_shared_but_not_kept_and_off_means_off() {
-        let cache = ResponseCache::new(policy(60_000, 0));
-        let bad = Answer { status: StatusCode::BAD_GATEWAY, body: Bytes::from_static(b"{}") };
+        let cache = AnswerCache::new(policy(60_000, 0));
+        let bad = failure();
         let answer = |b: Answer| cache.answer("stat", &1, Some(1.0), move || async move { b });
         assert_eq!(answer(bad.clone()).await, bad);
         assert_eq!(answer(ok(2)).await, ok(2), "the failure was not stored");
         assert_eq!(answer(ok(3)).await, ok(2), "the success was");
 
-        let off = ResponseCache::new(policy(0, 10_000));
+        let off = AnswerCache::new(policy(0, 10_000));
         assert_eq!(off.answer("stat", &1, Some(1.0), || async { ok(1) }).await, ok(1));
         assert_eq!(off.answer("stat", &1, Some(1.0), || async { ok(2) }).await, ok(2));
-        assert_eq!(off.stats(), ResponseCacheStats::default());
-        assert_eq!(ResponseCache::new(None).answer("stat", &1, None, || async { ok(3) }).await, ok(3));
+        assert_eq!(off.stats(), CacheStats::default());
+        assert_eq!(AnswerCache::new(None).answer("stat", &1, None, || async { ok(3) }).await, ok(3));
     }
 
     #[tokio::test]
     async fn entries_expire_after_the_ttl_without_a_stale_window() {
-        let cache = ResponseCache::new(policy(20, 0));
+        let cache = AnswerCache::new(policy(20, 0));
         assert_eq!(cache.answer("stat", &1, Some(1.0), || async { ok(1) }).await, ok(1));
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(cache.answer("stat", &1, Some(1.0), || async { ok(2) }).await, ok(2));
@@ -378,7 +369,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stale_answer_is_served_while_one_refresh_replaces_it() {
-        let cache = ResponseCache::new(policy(30, 60_000));
+        let cache = AnswerCache::new(policy(30, 60_000));
         let computed = Arc::new(AtomicUsize::new(0));
         let (release, gate) = tokio::sync::watch::channel(false);
         let ask = || {
@@ -421,8 +412,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_refresh_keeps_the_stale_answer_until_its_window_ends() {
-        let cache = ResponseCache::new(policy(10, 80));
-        let bad = Answer { status: StatusCode::BAD_GATEWAY, body: Bytes::from_static(b"{}") };
+        let cache = AnswerCache::new(policy(10, 80));
+        let bad = failure();
         let answer = |b: Answer| cache.answer("stat", &1, Some(1.0), move || async move { b });
         assert_eq!(answer(ok(1)).await, ok(1));
         tokio::time::sleep(Duration::from_millis(20)).await;
