@@ -254,9 +254,6 @@ pub enum ColorChoice {
     Never,
 }
 
-/// `--prometheus-url` and `--api-addr`: a URL with its `http://` or `https://` scheme. Without
-/// one (`127.0.0.1:9090`, `prometheus:9090`) the text would be read as a relative path or as a
-/// scheme of its own, so say what to write instead.
 /// `--api-addr`: an http(s):// or grpc:// URL, or a bare `HOST:PORT` (gRPC, as linkerd's
 /// `--api-addr`).
 fn api_url(text: &str) -> Result<String, String> {
@@ -273,6 +270,9 @@ fn api_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// `--prometheus-url`: a URL with its `http://` or `https://` scheme. Without one
+/// (`127.0.0.1:9090`, `prometheus:9090`) the text would be read as a relative path or as a
+/// scheme of its own, so say what to write instead.
 fn http_url(text: &str) -> Result<String, String> {
     let lower = text.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
