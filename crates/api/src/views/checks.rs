@@ -9,6 +9,7 @@ use crate::endpoint::endpoint;
 use crate::resource::ResourceKind;
 use crate::rows::Resource;
 use crate::validate::{canonical_kind, check_at};
+use crate::{names, selector};
 
 endpoint! {
     /// The Checks endpoint.
@@ -102,11 +103,19 @@ pub struct ChecksSpec {
 }
 
 fn kind_of(resource: &Resource) -> Result<(ResourceKind, Resource), String> {
-    Ok((canonical_kind(&resource.kind)?, resource.clone()))
+    let kind = canonical_kind(&resource.kind)?;
+    names::check_name("name", Some(kind), &resource.name)?;
+    names::check_namespace("namespace", &resource.namespace)?;
+    Ok((kind, resource.clone()))
 }
 
 pub fn checks_request(req: &ChecksRequest) -> Result<ChecksSpec, String> {
     check_at(req.at)?;
+    names::check_namespace("pods_in", &req.pods_in)?;
+    if let Some(c) = &req.count {
+        names::check_namespace("count.namespace", &c.namespace)?;
+        selector::validate(&c.label_selector)?;
+    }
     let count = match &req.count {
         Some(c) => Some((canonical_kind(&c.kind)?, c.clone())),
         None => None,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::endpoint;
+use crate::names;
 use crate::resource::ResourceKind;
 use crate::rows::Resource;
 use crate::validate::{canonical_kind, check_at};
@@ -63,5 +64,6 @@ pub fn edges_request(req: &EdgesRequest) -> Result<EdgesSpec, String> {
         return Err(format!("Resource type is not supported: {}", kind.canonical()));
     }
     check_at(req.at)?;
+    names::check_namespace("namespace", &req.namespace)?;
     Ok(EdgesSpec { kind, namespace: req.namespace.clone(), at: req.at })
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::endpoint;
+use crate::names;
 use crate::validate::check_at;
 use crate::window::Window;
 
@@ -69,6 +70,7 @@ pub fn gateways_request(req: &GatewaysRequest) -> Result<GatewaysSpec, String> {
     let window = Window::parse(&req.time_window)?;
     window.promql()?;
     check_at(req.at)?;
+    names::check_namespace("gateway_namespace", &req.gateway_namespace)?;
     Ok(GatewaysSpec {
         window,
         gateway_namespace: req.gateway_namespace.clone(),

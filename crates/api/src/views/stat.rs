@@ -7,6 +7,7 @@ use crate::resource::{ResourceKind, Target};
 use crate::rows::{BasicStats, Resource, TcpStats};
 use crate::validate::{Direction, canonical_kind, check_at, peer, unimplemented};
 use crate::window::Window;
+use crate::{names, selector};
 
 endpoint! {
     /// The StatSummary endpoint.
@@ -141,6 +142,14 @@ pub fn stat_request(req: &StatSummaryRequest) -> Result<StatSpec, String> {
     let window = Window::parse_stat(&req.time_window)?;
     window.promql()?;
     check_at(req.at)?;
+    names::check_name("resource_name", Some(kind), &req.resource_name)?;
+    names::check_namespace("namespace", &req.namespace)?;
+    if let Direction::To(p) | Direction::From(p) = &direction {
+        let side = if matches!(direction, Direction::To(_)) { "to" } else { "from" };
+        names::check_name(&format!("{side}_resource_name"), p.kind, &p.name)?;
+        names::check_namespace(&format!("{side}_namespace"), &p.namespace)?;
+    }
+    selector::validate(&req.label_selector)?;
     Ok(StatSpec {
         target: Target::new(kind, &req.resource_name, &req.namespace),
         window,
