@@ -33,9 +33,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<String>,
 
-    /// Give up on a backend request after this long
+    /// Give up after this long: one deadline for every backend call of a request (of each
+    /// refresh with --watch)
     #[arg(long, global = true, default_value = "30s", value_name = "DURATION")]
     pub request_timeout: String,
+
+    /// Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)
+    #[arg(long, global = true, default_value = "128MiB", value_name = "SIZE")]
+    pub max_answer_size: String,
 
     /// How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the
     /// percentiles computed with Prometheus's own rule) or `linkerd` (Linkerd's three

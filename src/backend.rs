@@ -3,8 +3,6 @@
 //! same types and the same [`Rejection`]s, so rendering and everything after it is one code
 //! path. A new front-end (another wire protocol) is one more variant here.
 
-use std::io::Write;
-
 use lviz_api::{Answer, AnswerFuture, Endpoint, Rejection, Validated};
 use lviz_engine::Engine;
 use lviz_engine::coalesce::CoalesceOptions;
@@ -36,11 +34,10 @@ impl Backend {
     /// (whose notes, e.g. `-v`'s, go to stderr as they happen).
     pub async fn connect(settings: &Settings) -> Result<Backend, Rejection> {
         if let Some(url) = &settings.api_addr {
-            return Ok(Backend::Remote(RemoteClient::new(url, settings.timeout)?));
+            let limit = settings.engine.max_answer_bytes;
+            return Ok(Backend::Remote(RemoteClient::with_limit(url, settings.timeout, limit)?));
         }
-        let mut note = |line: String| {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
-        };
+        let mut note = |line: String| crate::output::stderr_line(&line);
         let composed =
             lviz_engine::compose(&settings.engine, CoalesceOptions::default(), settings.verbose, &mut note).await?;
         Ok(Backend::Embedded(composed.engine))

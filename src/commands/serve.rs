@@ -2,8 +2,6 @@
 //! options; the server itself is `lviz_http::server`, composed with the same engine the CLI
 //! embeds.
 
-use std::io::Write;
-
 use clap::Args;
 use futures::future::BoxFuture;
 use lviz_http::server::{AppState, CachePolicy, ServeOptions};
@@ -61,9 +59,7 @@ impl Run for ServeArgs {
 pub async fn prepare(args: ServeArgs, global: GlobalArgs, env: &Env<'_>) -> Result<(AppState, ServeOptions), CliError> {
     let (settings, _) = settings::resolve(global, Tables::default(), env)?;
     let options = options(args)?;
-    let mut note = |line: String| {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
-    };
+    let mut note = |line: String| crate::output::stderr_line(&line);
     let state = lviz_http::server::state(&settings.engine, &options, settings.verbose, &mut note).await?;
     Ok((state, options))
 }

@@ -12,6 +12,7 @@ mod endpoint;
 mod envelope;
 mod error;
 pub mod hygiene;
+pub mod limits;
 pub mod names;
 mod redact;
 pub mod resource;

@@ -8,6 +8,7 @@
 //! Inside, modules point one way: `object` (reduction) ← `live`, `cache` (sources) ←
 //! `cluster` ← `lookups`, `discovery`, `config`; `ownership` and `status` are pure.
 
+mod bounds;
 mod cache;
 mod cluster;
 mod config;
@@ -20,8 +21,9 @@ mod ownership;
 mod source;
 pub mod status;
 
+pub use bounds::KubeLimits;
 pub use cluster::Cluster;
-pub use config::{KubeSettings, connect, default_namespace, kube_configured};
+pub use config::{KubeSettings, connect, connect_with, default_namespace, kube_configured};
 pub use error::{KubeError, describe};
 pub use lookups::{ServiceProfile, profile_name};
 pub use object::{Object, PodCounts, PodInfo, map_matches, matches};

@@ -17,7 +17,7 @@ pub use client::PromClient;
 pub use http_config::{AccessFlags, HttpAccess};
 pub use lviz_api::BackendError;
 pub use lviz_api::redact_url;
-pub use transport::{PromConfig, RawResponse, StreamedResponse, Transport};
+pub use transport::{PromConfig, RawResponse, StreamedResponse, Transport, deadline_after, late};
 
 use std::collections::BTreeMap;
 

@@ -91,8 +91,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     state.telemetry().count(&route, status);
     if state.access_log() {
         let line = format!(
-            "ts={} method={method} path={path:?} status={} duration_ms={:.3}\n",
+            "ts={} method={method} path={:?} status={} duration_ms={:.3}\n",
             now_rfc3339(),
+            lviz_api::hygiene::escape_unsafe(&path),
             status.as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
         );
@@ -108,11 +109,18 @@ fn now_rfc3339() -> String {
         .unwrap_or_else(|_| "-".to_string())
 }
 
+/// How long after the handler deadline the server gives up on a handler that did not end.
+const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Every request gets at most the handler timeout; past it, 504 with the error object. The
 /// queries it started are not lost: the coalescing layer lets them finish for others.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = state.handler_timeout();
-    match tokio::time::timeout(limit, next.run(req)).await {
+    // Every backend call inside gives up at the deadline, naming itself (502); the outer
+    // bound, a moment later, answers 504 for anything that would not.
+    let deadline = std::time::Instant::now() + limit;
+    let scoped = lviz_api::deadline::scope(Some(deadline), next.run(req));
+    match tokio::time::timeout(limit + DEADLINE_GRACE, scoped).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,

@@ -1,0 +1,139 @@
+//! How every Kubernetes call is bounded: the kube client's connect and read timeouts, no
+//! unbounded retries (kube's default policy retries 429/503 fifteen times and honours any
+//! `Retry-After`), answer bodies read through a size limit (an error body is cut at
+//! [`ERROR_BODY_BYTES`], any other refused past `--max-answer-size`), and each call given up at
+//! the request's deadline (`lviz_api::deadline`), naming the API server.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use kube::client::{ClientBuilder, DynBody};
+use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
+use tower::BoxError;
+
+/// The bounds of one cluster's calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KubeLimits {
+    /// `--request-timeout`: what one request may take, every call inside it together.
+    pub timeout: Duration,
+    /// `--max-answer-size` (0: the default).
+    pub max_answer_bytes: u64,
+}
+
+impl Default for KubeLimits {
+    fn default() -> Self {
+        KubeLimits { timeout: Duration::from_secs(30), max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES }
+    }
+}
+
+impl KubeLimits {
+    pub(crate) fn answer_limit(&self) -> u64 {
+        if self.max_answer_bytes == 0 { DEFAULT_MAX_ANSWER_BYTES } else { self.max_answer_bytes }
+    }
+
+    /// The kube configuration with these bounds: connect and read timeouts, retries off (lviz
+    /// retries within the deadline itself, see `live.rs`).
+    pub(crate) fn configure(&self, config: &mut kube::Config) {
+        config.connect_timeout = Some(self.timeout.min(Duration::from_secs(10)));
+        config.read_timeout = Some(self.timeout);
+        config.write_timeout = Some(self.timeout);
+        config.default_retry = false;
+    }
+
+    /// The client, its answers read through the size limit.
+    pub(crate) fn client(&self, config: kube::Config) -> Result<kube::Client, kube::Error> {
+        let limit = self.answer_limit();
+        let layer = tower::util::MapResponseLayer::new(move |response: http::Response<Box<DynBody>>| {
+            let cut = !response.status().is_success();
+            response.map(|body| {
+                let bounded = Bounded {
+                    inner: body,
+                    seen: 0,
+                    limit: if cut { ERROR_BODY_BYTES as u64 } else { limit },
+                    cut,
+                    done: false,
+                };
+                Box::new(bounded) as Box<DynBody>
+            })
+        });
+        Ok(ClientBuilder::try_from(config)?.with_layer(&layer).build())
+    }
+
+    /// The cause of a call that ran out of the request's time.
+    pub fn late(&self) -> String {
+        format!("no answer within {} (--request-timeout)", humantime::format_duration(self.timeout))
+    }
+
+    /// `call`, given up at the request's deadline (or this timeout from now).
+    pub async fn within<T>(&self, call: impl Future<Output = T>) -> Result<T, String> {
+        let deadline = lviz_api::deadline::earliest(std::time::Instant::now() + self.timeout);
+        tokio::time::timeout_at(deadline.into(), call).await.map_err(|_| self.late())
+    }
+}
+
+/// A body read up to `limit` bytes: past it, an error answer ends (cut at a character
+/// boundary, so its text still decodes), any other fails naming the limit.
+struct Bounded {
+    inner: Box<DynBody>,
+    seen: u64,
+    limit: u64,
+    cut: bool,
+    done: bool,
+}
+
+#[derive(Debug)]
+struct TooLarge(u64);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&too_large(self.0))
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+impl HttpBody for Bounded {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            other => return other,
+        };
+        let mut data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => return Poll::Ready(Some(Ok(frame))),
+        };
+        let room = self.limit.saturating_sub(self.seen);
+        if data.len() as u64 > room {
+            if !self.cut {
+                self.done = true;
+                return Poll::Ready(Some(Err(Box::new(TooLarge(self.limit)))));
+            }
+            let mut end = usize::try_from(room).unwrap_or(0);
+            while end > 0 && end < data.len() && data[end] & 0xC0 == 0x80 {
+                end -= 1;
+            }
+            data.truncate(end);
+            self.done = true;
+        }
+        self.seen += data.len() as u64;
+        Poll::Ready(Some(Ok(Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
