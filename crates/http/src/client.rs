@@ -10,9 +10,7 @@
 use std::time::Duration;
 
 use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
-use lviz_api::{
-    Answer, AnswerFuture, BackendError, Endpoint, Envelope, Rejection, ResponseError, Validated, hygiene, redact_url,
-};
+use lviz_api::{Answer, AnswerFuture, BackendError, Endpoint, Rejection, ResponseError, Validated, hygiene, redact_url};
 
 /// The backend name in messages.
 pub const BACKEND: &str = "metrics API";
@@ -84,24 +82,57 @@ impl RemoteClient {
             Err(_) => return Err(late()),
         };
         if status.is_success() {
-            let envelope: Envelope<E::Ok> = serde_json::from_str(&body).map_err(|e| {
-                self.error(format!("answer to {path} is not the API's JSON ({e}): {}", first_line(&body)))
-            })?;
-            return envelope
-                .into_result()
-                .unwrap_or_else(|| Err(self.error(format!("answer to {path} has neither `ok` nor `error`"))));
+            return self.success::<E>(path, &body);
         }
         let message = serde_json::from_str::<ErrorEnvelope>(&body)
             .ok()
             .and_then(|e| e.error)
-            .map(|e| hygiene::backend_text(&e.error));
+            .map(|e| hygiene::backend_text(&e.error))
+            .filter(|m| !m.is_empty());
         Err(match message {
-            Some(m) if status == reqwest::StatusCode::NOT_FOUND => Rejection::NotFound(m),
-            Some(m) if status.is_client_error() => Rejection::Invalid(m),
+            // lviz's own words for a missing object (`deployments.apps "web" not found`) and for
+            // an invalid request come back as in embedded mode; any other status is the API's
+            // failure, named as such.
+            Some(m) if status == reqwest::StatusCode::NOT_FOUND && m.contains("\" not found") => Rejection::NotFound(m),
+            Some(m) if status == reqwest::StatusCode::BAD_REQUEST => Rejection::Invalid(m),
             Some(m) => self.error(format!("{status}: {m}")),
             None => self.error(format!("{path} answered {status}: {}", first_line(&body))),
         })
     }
+
+    /// A 200 answer: `{"ok": {…}}` or `{"error": {"error": "…"}}`, nothing else (an `ok` that is
+    /// not an object, or an error without a message, is malformed, not an empty success).
+    fn success<E: Endpoint>(&self, path: &str, body: &str) -> Result<E::Ok, Rejection> {
+        let malformed = |why: String| self.error(format!("answer to {path} is not the API's JSON ({why}): {}", first_line(body)));
+        let raw: RawEnvelope = serde_json::from_str(body).map_err(|e| malformed(e.to_string()))?;
+        match (raw.ok, raw.error) {
+            (_, Some(error)) => {
+                let message = error.error.map(|m| hygiene::backend_text(&m)).filter(|m| !m.is_empty());
+                Err(message.map(Rejection::Invalid).unwrap_or_else(|| malformed("an error without a message".into())))
+            }
+            (Some(ok), None) if ok.get().trim_start().starts_with('{') => {
+                serde_json::from_str(ok.get()).map_err(|e| malformed(e.to_string()))
+            }
+            (Some(_), None) => Err(malformed("`ok` is not an object".into())),
+            (None, None) => Err(self.error(format!("answer to {path} has neither `ok` nor `error`"))),
+        }
+    }
+}
+
+/// A response's two members, `ok` kept raw until its shape is checked.
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(borrow, default)]
+    ok: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    error: Option<LooseError>,
+}
+
+/// The error object, its message optional so that a missing one is reported as malformed.
+#[derive(serde::Deserialize)]
+struct LooseError {
+    #[serde(default)]
+    error: Option<String>,
 }
 
 impl RemoteClient {
