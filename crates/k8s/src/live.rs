@@ -34,11 +34,15 @@ pub struct LiveSource {
     limits: KubeLimits,
 }
 
-/// A kube error as lviz reports it: a 404 is NotFound with the API server's words; anything else
-/// names the backend and its (redacted) URL.
+/// A kube error as lviz reports it: a missing object is NotFound with the API server's words;
+/// anything else names the backend and its (redacted) URL.
 pub fn api_error(shown_url: &str, e: kube::Error) -> KubeError {
     match e {
-        kube::Error::Api(status) if status.code == 404 || status.reason == "NotFound" => {
+        // A missing object is named in the API server's words (`deployments.apps "web" not
+        // found`); any other 404 (an unknown resource path, a proxy's page) is the API's failure.
+        kube::Error::Api(status)
+            if (status.code == 404 || status.reason == "NotFound") && status.message.contains("\" not found") =>
+        {
             KubeError::NotFound(hygiene::backend_text(&status.message))
         }
         kube::Error::Api(status) => KubeError::Backend(BackendError {

@@ -182,8 +182,18 @@ impl PromClient {
     }
 
     /// `global.scrape_interval` from `/api/v1/status/config`, if the server exposes it.
+    ///
+    /// Best effort, so it takes at most half of what is left of the request's time: a silent
+    /// config endpoint must leave the queries time to answer (or to fail, naming Prometheus).
     pub async fn scrape_interval(&self) -> Option<Duration> {
-        let body = self.send("api/v1/status/config", None).await.ok()?;
+        let probe = self.send("api/v1/status/config", None);
+        let body = match lviz_api::deadline::current() {
+            Some(deadline) => {
+                let half = deadline.saturating_duration_since(std::time::Instant::now()) / 2;
+                tokio::time::timeout(half, probe).await.ok()?.ok()?
+            }
+            None => probe.await.ok()?,
+        };
         let data: serde_json::Value = serde_json::from_str(&body).ok()?;
         let yaml = data.get("data")?.get("yaml")?.as_str()?;
         scrape_interval_from_yaml(yaml)

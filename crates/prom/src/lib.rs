@@ -12,6 +12,7 @@ pub mod http_config;
 pub mod quantile;
 
 mod transport;
+mod trust;
 
 pub use client::PromClient;
 pub use http_config::{AccessFlags, HttpAccess};

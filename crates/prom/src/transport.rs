@@ -13,6 +13,7 @@ use futures::stream::{BoxStream, StreamExt};
 use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
 
 use crate::http_config::{Auth, HttpAccess};
+use crate::trust::AnchorOrWebPki;
 
 /// Where a Prometheus is and how to reach it.
 #[derive(Debug, Clone, Default)]
@@ -140,7 +141,12 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
     }
     builder = builder.default_headers(headers);
     let tls = &access.tls;
-    if let Some(ca) = &tls.ca_pem {
+    if let Some(ca) = tls.ca_pem.as_ref().filter(|_| !tls.insecure_skip_verify) {
+        // Go's rule for a server certificate that is itself a configured root (`trust.rs`)
+        // needs lviz's own verifier, so the whole TLS configuration is built here.
+        let tls_config = rustls_config(ca, tls.identity_pem.as_deref(), access.enable_http2)?;
+        builder = builder.tls_backend_preconfigured(tls_config);
+    } else if let Some(ca) = &tls.ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(ca).map_err(|e| format!("invalid CA certificate: {e}"))?;
         if certs.is_empty() {
             return Err("the CA file holds no PEM certificate".into());
@@ -148,7 +154,7 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
         // Prometheus (Go) replaces the system roots with `ca_file`; so does lviz.
         builder = builder.tls_certs_only(certs);
     }
-    if let Some(pem) = &tls.identity_pem {
+    if let Some(pem) = tls.identity_pem.as_ref().filter(|_| tls.ca_pem.is_none() || tls.insecure_skip_verify) {
         let identity =
             reqwest::Identity::from_pem(pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
         builder = builder.identity(identity);
@@ -166,6 +172,41 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
             builder.dns_resolver(Arc::new(ServerNameResolver { server_name: server_name.clone(), real_host, port }));
     }
     builder.build().map_err(|e| format!("cannot build HTTP client: {}", innermost(&e)))
+}
+
+/// rustls configured as Prometheus's client would be with `ca_file` (and `cert_file`/`key_file`):
+/// the CA file's certificates are the only roots, verified by [`AnchorOrWebPki`].
+fn rustls_config(ca: &[u8], identity: Option<&[u8]>, http2: bool) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let roots: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(ca)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("invalid CA certificate: {e}"))?;
+    if roots.is_empty() {
+        return Err("the CA file holds no PEM certificate".into());
+    }
+    let verifier = Arc::new(AnchorOrWebPki::new(roots)?);
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(pem) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("invalid client certificate: {e}"))?;
+            let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| format!("invalid client key: {e}"))?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| format!("invalid client certificate or key: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols =
+        if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    Ok(config)
 }
 
 impl HttpTransport {
