@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
-use lviz_api::{Answer, AnswerFuture, BackendError, Endpoint, Rejection, ResponseError, Validated, hygiene, redact_url};
+use lviz_api::{
+    Answer, AnswerFuture, BackendError, Endpoint, Rejection, ResponseError, Validated, hygiene, redact_url,
+};
 
 /// The backend name in messages.
 pub const BACKEND: &str = "metrics API";
@@ -103,7 +105,8 @@ impl RemoteClient {
     /// A 200 answer: `{"ok": {…}}` or `{"error": {"error": "…"}}`, nothing else (an `ok` that is
     /// not an object, or an error without a message, is malformed, not an empty success).
     fn success<E: Endpoint>(&self, path: &str, body: &str) -> Result<E::Ok, Rejection> {
-        let malformed = |why: String| self.error(format!("answer to {path} is not the API's JSON ({why}): {}", first_line(body)));
+        let malformed =
+            |why: String| self.error(format!("answer to {path} is not the API's JSON ({why}): {}", first_line(body)));
         let raw: RawEnvelope = serde_json::from_str(body).map_err(|e| malformed(e.to_string()))?;
         match (raw.ok, raw.error) {
             (_, Some(error)) => {

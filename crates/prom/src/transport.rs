@@ -204,8 +204,7 @@ fn rustls_config(ca: &[u8], identity: Option<&[u8]>, http2: bool) -> Result<rust
         }
         None => builder.with_no_client_auth(),
     };
-    config.alpn_protocols =
-        if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    config.alpn_protocols = if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
     Ok(config)
 }
 

@@ -41,8 +41,7 @@ impl ServerCertVerifier for AnchorOrWebPki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let refused = match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let refused = match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Ok(verified) => return Ok(verified),
             Err(e) => e,
         };
