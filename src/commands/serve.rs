@@ -4,7 +4,7 @@
 
 use clap::Args;
 use futures::future::BoxFuture;
-use lviz_http::server::{AppState, CachePolicy, ServeOptions};
+use lviz_http::server::{AppState, CachePolicy, ServeLimits, ServeOptions};
 
 use super::Run;
 use crate::args::GlobalArgs;
@@ -42,13 +42,24 @@ pub struct ServeArgs {
     /// Answer 504 when a request takes longer than this
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub handler_timeout: String,
+
+    /// Close a connection whose request headers (or body: 408) do not arrive within this;
+    /// also how long an idle keep-alive connection is kept
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub header_read_timeout: String,
+
+    /// Connections held at once; past it a connection gets 503 and is closed
+    #[arg(long, default_value = "1024", value_name = "N")]
+    pub max_connections: usize,
 }
 
 impl Run for ServeArgs {
     fn run<'a>(self, global: GlobalArgs, env: &'a Env<'a>) -> BoxFuture<'a, Result<Outcome, CliError>> {
         Box::pin(async move {
             let (state, options) = prepare(self, global, env).await?;
-            lviz_http::server::serve(state, options.addr).await.map_err(lviz_api::Rejection::from)?;
+            lviz_http::server::serve_with(state, options.addr, options.limits)
+                .await
+                .map_err(lviz_api::Rejection::from)?;
             Ok(Outcome::default())
         })
     }
@@ -65,7 +76,16 @@ pub async fn prepare(args: ServeArgs, global: GlobalArgs, env: &Env<'_>) -> Resu
 }
 
 fn options(args: ServeArgs) -> Result<ServeOptions, CliError> {
-    let ServeArgs { addr, access_log, max_concurrent_queries, cache_ttl, cache_stale_for, handler_timeout } = args;
+    let ServeArgs {
+        addr,
+        access_log,
+        max_concurrent_queries,
+        cache_ttl,
+        cache_stale_for,
+        handler_timeout,
+        header_read_timeout,
+        max_connections,
+    } = args;
     let addr = addr
         .parse()
         .map_err(|e| usage(format!("invalid --addr {addr:?}: {e} (expected IP:PORT, e.g. 0.0.0.0:8085)")))?;
@@ -76,7 +96,13 @@ fn options(args: ServeArgs) -> Result<ServeOptions, CliError> {
     let stale_for = duration_flag("--cache-stale-for", &cache_stale_for, true)?;
     let cache = Some(CachePolicy { ttl, stale_for }).filter(|p| !p.ttl.is_zero());
     let handler_timeout = duration_flag("--handler-timeout", &handler_timeout, false)?;
-    Ok(ServeOptions { addr, access_log, max_concurrent_queries, cache, handler_timeout })
+    let header_read_timeout = duration_flag("--header-read-timeout", &header_read_timeout, false)?;
+    if max_connections == 0 {
+        return Err(usage("invalid --max-connections 0: must be at least 1"));
+    }
+    let limits =
+        ServeLimits { header_read_timeout, max_connections, body_read_timeout: header_read_timeout, handler_timeout };
+    Ok(ServeOptions { addr, access_log, max_concurrent_queries, cache, handler_timeout, limits })
 }
 
 /// [`prepare`] for a whole parsed command line whose command is `serve` (tests and embedding).

@@ -11,11 +11,14 @@
 
 mod cache;
 mod errors;
+mod guard;
 mod handlers;
+mod listener;
 mod telemetry;
 
 pub use cache::{Answer, CachePolicy, ResponseCache, ResponseCacheStats};
 pub use errors::ApiError;
+pub use listener::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES, MAX_URI_BYTES, ServeLimits};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,6 +51,9 @@ pub struct ServeOptions {
     pub cache: Option<CachePolicy>,
     /// Longest a request may take before it is answered 504.
     pub handler_timeout: Duration,
+    /// Connection limits (`--header-read-timeout`, `--max-connections`); their
+    /// `handler_timeout` is the one above.
+    pub limits: ServeLimits,
 }
 
 struct Inner {
@@ -57,6 +63,7 @@ struct Inner {
     telemetry: Telemetry,
     access_log: bool,
     handler_timeout: Duration,
+    body_read_timeout: Duration,
 }
 
 /// What every handler shares: the engine, the coalescing layer under it (for `/ready` and the
@@ -77,6 +84,7 @@ impl AppState {
                 telemetry: Telemetry::default(),
                 access_log: options.access_log,
                 handler_timeout: options.handler_timeout,
+                body_read_timeout: options.limits.body_read_timeout,
             }),
         }
     }
@@ -98,6 +106,9 @@ impl AppState {
     }
     fn handler_timeout(&self) -> Duration {
         self.inner.handler_timeout
+    }
+    fn body_read_timeout(&self) -> Duration {
+        self.inner.body_read_timeout
     }
 }
 
@@ -131,9 +142,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        // Innermost first: body limit, panics → 500, deadline, then counting and logging,
+        // Innermost first: body limit, sizes and body read time, panics → 500, deadline, then
+        // counting and logging,
         // so the access log sees the status the client got.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry::deadline))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry::observe))
@@ -144,23 +157,28 @@ fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error while answering this request").into_response()
 }
 
-/// Binds, serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+/// Binds, serves until SIGTERM or SIGINT, then closes idle connections and lets requests in
+/// flight finish (each bounded by the handler timeout).
 pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), BackendError> {
+    let limits = ServeLimits { handler_timeout: state.handler_timeout(), ..ServeLimits::default() };
+    serve_with(state, addr, limits).await
+}
+
+/// [`serve`] with explicit connection limits.
+pub async fn serve_with(state: AppState, addr: SocketAddr, limits: ServeLimits) -> Result<(), BackendError> {
     let fail = |cause: String| BackendError { backend: "lviz serve listener", url: addr.to_string(), cause };
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| fail(e.to_string()))?;
     let bound = listener.local_addr().map_err(|e| fail(e.to_string()))?;
     // Tests and scripts read this line to learn the port of `--addr 127.0.0.1:0`.
     log_line(&format!("lviz serve: listening on http://{bound}"));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| fail(e.to_string()))?;
+    listener::run(listener, router(state), limits, shutdown_signal()).await.map_err(|e| fail(e.to_string()))?;
     log_line("lviz serve: stopped");
     Ok(())
 }
 
 fn log_line(line: &str) {
     use std::io::Write;
+    let line = lviz_api::hygiene::escape_unsafe(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 

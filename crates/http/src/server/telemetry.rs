@@ -121,8 +121,11 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
     let deadline = std::time::Instant::now() + limit;
     let scoped = lviz_api::deadline::scope(Some(deadline), next.run(req));
     match tokio::time::timeout(limit + DEADLINE_GRACE, scoped).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
+        // A backend that gave up because the handler's time ran out: the request timed out.
+        Ok(response) if response.status() != StatusCode::BAD_GATEWAY || std::time::Instant::now() < deadline => {
+            response
+        }
+        _ => ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             format!("request took longer than {} and was abandoned", humantime::format_duration(limit)),
         )
