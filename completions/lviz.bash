@@ -71,7 +71,7 @@ _lviz() {
 
     case "${cmd}" in
         lviz)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version stat routes edges gateways serve completions generate-man help"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version stat routes edges gateways serve completions generate-man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +141,10 @@ _lviz() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-answer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --query-plan)
                     COMPREPLY=($(compgen -W "lviz linkerd" -- "${cur}"))
                     return 0
@@ -181,7 +185,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__completions)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version bash elvish fish powershell zsh"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +252,10 @@ _lviz() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-answer-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -291,7 +299,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__edges)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +369,10 @@ _lviz() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-answer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --query-plan)
                     COMPREPLY=($(compgen -W "lviz linkerd" -- "${cur}"))
                     return 0
@@ -401,7 +413,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__gateways)
-            opts="-v -n -A -t -o -h -V --cluster-name --gateway-namespace --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --cluster-name --gateway-namespace --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +491,10 @@ _lviz() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-answer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --query-plan)
                     COMPREPLY=($(compgen -W "lviz linkerd" -- "${cur}"))
                     return 0
@@ -519,7 +535,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__generate__subcmd__man)
-            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +602,10 @@ _lviz() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-answer-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -755,7 +775,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__routes)
-            opts="-l -v -n -A -t -o -h -V --to --to-namespace --selector --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-l -v -n -A -t -o -h -V --to --to-namespace --selector --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +861,10 @@ _lviz() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-answer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --query-plan)
                     COMPREPLY=($(compgen -W "lviz linkerd" -- "${cur}"))
                     return 0
@@ -881,7 +905,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__serve)
-            opts="-v -n -A -t -o -h -V --addr --access-log --max-concurrent-queries --cache-ttl --cache-stale-for --handler-timeout --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-v -n -A -t -o -h -V --addr --access-log --max-concurrent-queries --cache-ttl --cache-stale-for --handler-timeout --header-read-timeout --max-connections --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,6 +928,14 @@ _lviz() {
                     return 0
                     ;;
                 --handler-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-read-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -971,6 +1003,10 @@ _lviz() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-answer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --query-plan)
                     COMPREPLY=($(compgen -W "lviz linkerd" -- "${cur}"))
                     return 0
@@ -1011,7 +1047,7 @@ _lviz() {
             return 0
             ;;
         lviz__subcmd__stat)
-            opts="-l -v -n -A -t -o -h -V --to --to-namespace --from --from-namespace --selector --unmeshed --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
+            opts="-l -v -n -A -t -o -h -V --to --to-namespace --from --from-namespace --selector --unmeshed --prometheus-url --prometheus-http-config --prometheus-bearer-token-file --prometheus-bearer-token-env --prometheus-header --prometheus-user --viz-namespace --no-kube --verbose --kubeconfig --context --api-addr --namespace --all-namespaces --time-window --at --request-timeout --max-answer-size --query-plan --output --sort-by --no-headers --color --watch --watch-count --fail-if --fail-on-no-traffic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1138,10 @@ _lviz() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-answer-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lviz_global_optspecs
-    string join \n prometheus-url= prometheus-http-config= prometheus-bearer-token-file= prometheus-bearer-token-env= prometheus-header= prometheus-user= viz-namespace= no-kube v/verbose kubeconfig= context= api-addr= n/namespace= A/all-namespaces t/time-window= at= request-timeout= query-plan= o/output= sort-by= no-headers color= watch= watch-count= fail-if= fail-on-no-traffic h/help V/version
+    string join \n prometheus-url= prometheus-http-config= prometheus-bearer-token-file= prometheus-bearer-token-env= prometheus-header= prometheus-user= viz-namespace= no-kube v/verbose kubeconfig= context= api-addr= n/namespace= A/all-namespaces t/time-window= at= request-timeout= max-answer-size= query-plan= o/output= sort-by= no-headers color= watch= watch-count= fail-if= fail-on-no-traffic h/help V/version
 end
 
 function __fish_lviz_needs_command
@@ -37,7 +37,8 @@ complete -c lviz -n "__fish_lviz_needs_command" -l api-addr -d 'Ask this metrics
 complete -c lviz -n "__fish_lviz_needs_command" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_needs_command" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_needs_command" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_needs_command" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_needs_command" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_needs_command" -s o -l output -d 'Output format: table, wide or json' -r
@@ -81,7 +82,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand stat" -l api-addr -d 'Ask this
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand stat" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand stat" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand stat" -s o -l output -d 'Output format: table, wide or json' -r
@@ -116,7 +118,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand routes" -l api-addr -d 'Ask th
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand routes" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand routes" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand routes" -s o -l output -d 'Output format: table, wide or json' -r
@@ -147,7 +150,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand edges" -l api-addr -d 'Ask thi
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand edges" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand edges" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand edges" -s o -l output -d 'Output format: table, wide or json' -r
@@ -180,7 +184,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l api-addr -d 'Ask 
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand gateways" -s o -l output -d 'Output format: table, wide or json' -r
@@ -203,6 +208,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-concurrent-queri
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-ttl -d 'Reuse whole answers for this long (0s: off); "now" requests share 10 s buckets' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l cache-stale-for -d 'After the TTL, keep serving an answer this long while one refresh replaces it (0s: wait)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l handler-timeout -d 'Answer 504 when a request takes longer than this' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l header-read-timeout -d 'Close a connection whose request headers (or body: 408) do not arrive within this; also how long an idle keep-alive connection is kept' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-connections -d 'Connections held at once; past it a connection gets 503 and is closed' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-url -d 'Prometheus base URL (a path prefix is fine: http://vmselect:8481/select/0/prometheus) (default: find linkerd-viz\'s Prometheus through Kubernetes)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-http-config -d 'Prometheus HTTP client config (promtool\'s --http.config.file format: basic_auth, authorization, tls_config, http_headers)' -r -F
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l prometheus-bearer-token-file -d 'Send `Authorization: Bearer <token>` with the token read from FILE' -r -F
@@ -216,7 +223,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand serve" -l api-addr -d 'Ask thi
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand serve" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand serve" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand serve" -s o -l output -d 'Output format: table, wide or json' -r
@@ -248,7 +256,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand completions" -l api-addr -d 'A
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand completions" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand completions" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand completions" -s o -l output -d 'Output format: table, wide or json' -r
@@ -279,7 +288,8 @@ complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l api-addr -d '
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s n -l namespace -d 'Namespace of the resources (default: the context\'s namespace, else `default`)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s t -l time-window -d 'Time window of the metrics (Go duration: 30s, 1m, 1h30m)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l at -d 'Evaluate every query at this instant instead of now (RFC 3339 or Unix seconds)' -r
-complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l request-timeout -d 'Give up on a backend request after this long' -r
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l request-timeout -d 'Give up after this long: one deadline for every backend call of a request (of each refresh with --watch)' -r
+complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l max-answer-size -d 'Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)' -r
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -l query-plan -d 'How latency percentiles are asked of Prometheus: `lviz` (the bucket rates once, the percentiles computed with Prometheus\'s own rule) or `linkerd` (Linkerd\'s three `histogram_quantile` queries). Both give the same numbers' -r -f -a "lviz\t''
 linkerd\t''"
 complete -c lviz -n "__fish_lviz_using_subcommand generate-man" -s o -l output -d 'Output format: table, wide or json' -r

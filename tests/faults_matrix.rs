@@ -30,7 +30,7 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// What a run may take beyond the timeout: process start, connecting, printing.
 const MARGIN: Duration = Duration::from_millis(2500);
 /// Runs at once: most of a run is waiting on a stalled backend.
-const WORKERS: usize = 8;
+const WORKERS: usize = 4;
 
 /// What one run printed and how long it took.
 struct Outcome {

@@ -130,3 +130,28 @@ fn slow_clients_are_bounded_and_do_not_hold_shutdown() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// A request's names, namespaces and label selector are the caller's input: 400 with the
+/// Kubernetes wording, before any backend is asked (a bad selector used to be a 502).
+#[test]
+fn invalid_names_and_selectors_are_400() {
+    let server = start(&[]);
+    let post = |body: &str| {
+        let request = format!(
+            "POST /api/v1/stat HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        exchange(&server.addr, request.as_bytes())
+    };
+    let message =
+        error_object(&post(r#"{"resource_type":"deployment","resource_name":"web#x","namespace":"emojivoto"}"#), 400);
+    assert!(
+        message.starts_with(r#"resource_name: Invalid value: "web#x": a lowercase RFC 1123 subdomain"#),
+        "{message}"
+    );
+    let message = error_object(&post(r#"{"resource_type":"deployment","namespace":"../../api"}"#), 400);
+    assert!(message.starts_with(r#"namespace: Invalid value: "../../api""#), "{message}");
+    let message =
+        error_object(&post(r#"{"resource_type":"deployment","namespace":"emojivoto","label_selector":"app=("}"#), 400);
+    assert!(message.starts_with(r#"invalid label selector "app=(""#), "{message}");
+}

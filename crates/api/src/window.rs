@@ -284,6 +284,8 @@ mod tests {
             }
         }
         assert!(Window::parse("1µs").unwrap().promql().is_err());
+        // Not `[1h152ms]` (a float overflow): exactly two hours, as Go reads it.
+        assert_eq!(Window::parse("1.999999999999999999999999999999h").unwrap().promql().unwrap(), "2h");
     }
 
     #[test]

@@ -44,22 +44,11 @@ impl KubeLimits {
         config.default_retry = false;
     }
 
-    /// The client, its answers read through the size limit.
+    /// The client, its answers read through the size limit (watch streams excepted: they are
+    /// meant to go on for as long as the server runs).
     pub(crate) fn client(&self, config: kube::Config) -> Result<kube::Client, kube::Error> {
         let limit = self.answer_limit();
-        let layer = tower::util::MapResponseLayer::new(move |response: http::Response<Box<DynBody>>| {
-            let cut = !response.status().is_success();
-            response.map(|body| {
-                let bounded = Bounded {
-                    inner: body,
-                    seen: 0,
-                    limit: if cut { ERROR_BODY_BYTES as u64 } else { limit },
-                    cut,
-                    done: false,
-                };
-                Box::new(bounded) as Box<DynBody>
-            })
-        });
+        let layer = tower::layer::layer_fn(move |inner| BoundedService { inner, limit });
         Ok(ClientBuilder::try_from(config)?.with_layer(&layer).build())
     }
 
@@ -72,6 +61,44 @@ impl KubeLimits {
     pub async fn within<T>(&self, call: impl Future<Output = T>) -> Result<T, String> {
         let deadline = lviz_api::deadline::earliest(std::time::Instant::now() + self.timeout);
         tokio::time::timeout_at(deadline.into(), call).await.map_err(|_| self.late())
+    }
+}
+
+/// The kube client's service with every non-watch answer read through [`Bounded`].
+#[derive(Clone)]
+struct BoundedService<S> {
+    inner: S,
+    limit: u64,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S> tower::Service<http::Request<kube::client::Body>> for BoundedService<S>
+where
+    S: tower::Service<http::Request<kube::client::Body>, Response = http::Response<Box<DynBody>>, Error = BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<Box<DynBody>>;
+    type Error = BoxError;
+    type Future = BoxFuture<Result<Self::Response, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<kube::client::Body>) -> Self::Future {
+        let watch = request.uri().query().is_some_and(|q| q.split('&').any(|p| p == "watch=true" || p == "watch=1"));
+        let limit = self.limit;
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            if watch {
+                return Ok(response);
+            }
+            let cut = !response.status().is_success();
+            let limit = if cut { ERROR_BODY_BYTES as u64 } else { limit };
+            Ok(response.map(|body| Box::new(Bounded { inner: body, seen: 0, limit, cut, done: false }) as Box<DynBody>))
+        })
     }
 }
 
