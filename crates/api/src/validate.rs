@@ -35,6 +35,16 @@ pub(crate) fn peer(kind: &str, name: &str, namespace: &str) -> Result<Option<Pee
     Ok(Some(Peer { kind, name: name.to_string(), namespace: namespace.to_string() }))
 }
 
+/// An optional request field that, when present, must hold a value: `null` is no boolean or
+/// number, and the schema says so (absent is what "not set" looks like).
+pub(crate) fn non_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 pub(crate) fn check_at(at: Option<f64>) -> Result<(), String> {
     match at {
         Some(t) if !t.is_finite() || t < 0.0 => Err(format!("invalid evaluation time: {t}")),
@@ -79,6 +89,14 @@ mod tests {
         let mut r = stat("service");
         r.to_resource_type = "pod".into();
         assert!(stat_request(&r).is_ok(), "--to svc/x and svc --to are accepted upstream");
+    }
+
+    #[test]
+    fn optional_fields_refuse_null() {
+        assert!(serde_json::from_str::<StatSummaryRequest>(r#"{"resource_type":"pod","tcp_stats":null}"#).is_err());
+        assert!(serde_json::from_str::<EdgesRequest>(r#"{"resource_type":"pod","at":null}"#).is_err());
+        let absent: StatSummaryRequest = serde_json::from_str(r#"{"resource_type":"pod"}"#).expect("absent is fine");
+        assert_eq!((absent.tcp_stats, absent.at), (None, None));
     }
 
     #[test]

@@ -22,6 +22,7 @@ endpoint! {
 pub struct ChecksRequest {
     /// Evaluation time of the Prometheus checks, Unix seconds (absent: now).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
     /// Does Prometheus hold any Linkerd proxy series at `at`?
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -21,6 +21,7 @@ pub struct EdgesRequest {
     pub namespace: String,
     /// lviz extension: evaluation time, Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 

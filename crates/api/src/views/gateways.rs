@@ -23,6 +23,7 @@ pub struct GatewaysRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub remote_cluster_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 

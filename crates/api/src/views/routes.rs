@@ -35,6 +35,7 @@ pub struct TopRoutesRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label_selector: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 

@@ -40,12 +40,14 @@ pub struct StatSummaryRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub to_namespace: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub tcp_stats: Option<bool>,
     /// lviz extension: Kubernetes label selector applied to the listed objects (`-l`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label_selector: String,
     /// lviz extension: evaluation time, Unix seconds (fractions allowed). Absent means now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
     /// lviz extension: list objects only, send no Prometheus query (upstream `skip_stats`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
