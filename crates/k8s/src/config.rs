@@ -30,19 +30,25 @@ fn config_error(settings: &KubeSettings, cause: impl std::fmt::Display) -> Backe
 /// A kubeconfig that cannot be read, named by file and line only: a YAML parser's message
 /// quotes the text around the fault, and a kubeconfig holds tokens and keys.
 fn kubeconfig_error(settings: &KubeSettings, path: Option<&Path>, e: KubeconfigError) -> BackendError {
-    let cause = match &e {
-        KubeconfigError::Parse(inner) => {
-            let line = line_of(&inner.to_string()).map(|n| format!(" at line {n}")).unwrap_or_default();
-            let file = path.map(|p| format!(" {}", p.display())).unwrap_or_default();
-            format!("cannot parse the kubeconfig{file}: invalid YAML{line} (contents not shown)")
-        }
-        other => other.to_string(),
-    };
+    let cause = describe_kubeconfig_error(path, &e);
     let url = match path.or(settings.kubeconfig.as_deref()) {
         Some(p) => format!("kubeconfig {}", p.display()),
         None => "kubeconfig".to_string(),
     };
     BackendError { backend: BACKEND, url, cause: hygiene::backend_text(&cause) }
+}
+
+/// The message of a kubeconfig that cannot be used: a parse error names the file and the line
+/// only (the parser's own message quotes the text around the fault, tokens included).
+pub fn describe_kubeconfig_error(path: Option<&Path>, e: &KubeconfigError) -> String {
+    match e {
+        KubeconfigError::Parse(inner) => {
+            let line = line_of(&inner.to_string()).map(|n| format!(" at line {n}")).unwrap_or_default();
+            let file = path.map(|p| format!(" {}", p.display())).unwrap_or_default();
+            format!("cannot parse the kubeconfig{file}: invalid YAML{line} (contents not shown)")
+        }
+        other => hygiene::backend_text(&other.to_string()),
+    }
 }
 
 /// The first `line N` a parser's message names.

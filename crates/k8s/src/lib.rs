@@ -23,7 +23,7 @@ pub mod status;
 
 pub use bounds::KubeLimits;
 pub use cluster::Cluster;
-pub use config::{KubeSettings, connect, connect_with, default_namespace, kube_configured};
+pub use config::{KubeSettings, connect, connect_with, default_namespace, describe_kubeconfig_error, kube_configured};
 pub use error::{KubeError, describe};
 pub use lookups::{ServiceProfile, profile_name};
 pub use object::{Object, PodCounts, PodInfo, map_matches, matches};

@@ -14,6 +14,9 @@ pub mod quantile;
 mod transport;
 mod trust;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use client::PromClient;
 pub use http_config::{AccessFlags, HttpAccess};
 pub use lviz_api::BackendError;
