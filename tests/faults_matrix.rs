@@ -5,6 +5,10 @@
 //! print nothing on stdout when it fails, and put on stderr one line naming the backend and its
 //! redacted URL, with no secret and no character a terminal would act on.
 //!
+//! Prometheus faults also run in remote mode: `lviz serve` in front of the faulty Prometheus,
+//! the CLI asking it with `--api-addr`; the one line then names the metrics API and, inside its
+//! message, Prometheus and its URL.
+//!
 //! A new command is one line in [`COMMANDS`]. The 300 MB cases run once per backend with `stat`
 //! (`heavy_answers_and_errors_stay_bounded`), measuring the peak memory.
 
@@ -174,6 +178,112 @@ fn cases(backend: Backend) -> Vec<FaultCase> {
             Backend::MetricsApi => case,
         })
         .collect()
+}
+
+/// `lviz serve` in front of the faulty backend, for remote mode; stopped on drop.
+struct Serve {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(case: &FaultCase, server: &FaultServer) -> Serve {
+    use std::io::BufRead;
+    let env = common::env();
+    let mut child = Command::new(common::lviz_bin())
+        .args(backend_args(case, server))
+        .args(["--request-timeout", "2s", "serve", "--addr", "127.0.0.1:0", "--handler-timeout", "2s"])
+        .env_remove("KUBECONFIG")
+        .env_remove("LVIZ_PROMETHEUS_URL")
+        .env("HOME", env.home.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start lviz serve");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let url = first.strip_prefix("lviz serve: listening on ").map(|u| u.trim().to_string());
+    Serve { child, url: url.unwrap_or_else(|| panic!("{}: lviz serve did not start: {first:?}", case.id())) }
+}
+
+/// One command in remote mode against `serve`: the server's own deadline is the request
+/// timeout, the CLI's is twice that.
+fn run_remote(serve: &Serve, command: &[&str]) -> Outcome {
+    let env = common::env();
+    let started = Instant::now();
+    let out = Command::new(common::lviz_bin())
+        .args(["--api-addr", &serve.url, "--at", &EVAL_TIME.to_string(), "--request-timeout", "4s"])
+        .args(command)
+        .env_remove("KUBECONFIG")
+        .env_remove("LVIZ_API_ADDR")
+        .env("HOME", env.home.path())
+        .output()
+        .expect("run lviz");
+    Outcome {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+        peak_kib: None,
+    }
+}
+
+/// Prometheus faults behind `lviz serve`: every (case, command) pair in remote mode.
+fn remote_matrix() -> (usize, Vec<String>) {
+    let jobs: Vec<FaultCase> = cases(Backend::Prometheus).into_iter().filter(|c| !c.heavy).collect();
+    let total = jobs.len() * COMMANDS.len();
+    let queue = Mutex::new(jobs);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| {
+                loop {
+                    let Some(case) = queue.lock().expect("queue").pop() else { return };
+                    let server = case.start_background().expect("start the fault server");
+                    let front = serve(&case, &server);
+                    for (name, command) in COMMANDS {
+                        let out = run_remote(&front, command);
+                        let mut problems = check(&case, &server, &out);
+                        // Remote: the CLI names the metrics API; the server's message inside it names
+                        // Prometheus and its URL (checked by `check`). Its own deadline is 4 s.
+                        problems.retain(|p| !p.starts_with("took"));
+                        if out.elapsed > 2 * TIMEOUT + MARGIN {
+                            problems.push(format!("took {:?}", out.elapsed));
+                        }
+                        if out.code == Some(1) && !out.stderr.contains("metrics API") {
+                            problems.push("does not name the metrics API".into());
+                        }
+                        if !problems.is_empty() {
+                            failures.lock().expect("failures").push(format!(
+                                "remote {} × {name}: {} (exit {:?}, {:?}; stderr: {:?})",
+                                case.id(),
+                                problems.join("; "),
+                                out.code,
+                                out.elapsed,
+                                out.stderr.chars().take(400).collect::<String>()
+                            ));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (total, failures.into_inner().expect("failures"))
+}
+
+#[test]
+fn prometheus_faults_behind_lviz_serve() {
+    let (total, failures) = remote_matrix();
+    eprintln!("faults × commands (prometheus, remote): {total} run, {} passed", total - failures.len());
+    assert!(failures.is_empty(), "{} of {total} runs misbehaved:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Runs every (case, command) pair on [`WORKERS`] threads; returns (runs, failures).

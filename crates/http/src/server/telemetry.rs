@@ -120,15 +120,28 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
     // bound, a moment later, answers 504 for anything that would not.
     let deadline = std::time::Instant::now() + limit;
     let scoped = lviz_api::deadline::scope(Some(deadline), next.run(req));
+    let abandoned = |why: Option<String>| {
+        let mut message = format!("request took longer than {} and was abandoned", humantime::format_duration(limit));
+        if let Some(why) = why {
+            message.push_str(": ");
+            message.push_str(&why);
+        }
+        ApiError::new(StatusCode::GATEWAY_TIMEOUT, message).into_response()
+    };
     match tokio::time::timeout(limit + DEADLINE_GRACE, scoped).await {
-        // A backend that gave up because the handler's time ran out: the request timed out.
         Ok(response) if response.status() != StatusCode::BAD_GATEWAY || std::time::Instant::now() < deadline => {
             response
         }
-        _ => ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            format!("request took longer than {} and was abandoned", humantime::format_duration(limit)),
-        )
-        .into_response(),
+        // A backend that gave up because the handler's time ran out: the request timed out,
+        // and the message says which backend was still being waited for.
+        Ok(response) => abandoned(error_message(response).await),
+        Err(_) => abandoned(None),
     }
+}
+
+/// The message of an error object answer.
+async fn error_message(response: Response) -> Option<String> {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value["error"]["error"].as_str().map(str::to_string)
 }
