@@ -4,8 +4,10 @@
 //! [`ERROR_BODY_BYTES`], any other refused past `--max-answer-size`), and each call given up at
 //! the request's deadline (`lviz_api::deadline`), naming the API server.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -48,7 +50,8 @@ impl KubeLimits {
     /// meant to go on for as long as the server runs).
     pub(crate) fn client(&self, config: kube::Config) -> Result<kube::Client, kube::Error> {
         let limit = self.answer_limit();
-        let layer = tower::layer::layer_fn(move |inner| BoundedService { inner, limit });
+        let pages = Arc::new(Mutex::new(HashMap::new()));
+        let layer = tower::layer::layer_fn(move |inner| BoundedService { inner, limit, pages: pages.clone() });
         Ok(ClientBuilder::try_from(config)?.with_layer(&layer).build())
     }
 
@@ -69,9 +72,46 @@ impl KubeLimits {
 struct BoundedService<S> {
     inner: S,
     limit: u64,
+    /// The lists in progress, by path and query (without the token): how often each
+    /// `continue` token was followed. The watch-backed caches list through kube's own pager,
+    /// so the guard against endless paging lives here.
+    pages: Arc<Mutex<HashMap<String, HashMap<String, usize>>>>,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Pages one list may take before it is refused (see `live.rs`'s own guard); identical lists
+/// running at once share the count, hence the headroom.
+const MAX_LIST_PAGES: usize = 2000;
+/// How often one `continue` token may be followed: identical lists running at once follow the
+/// same tokens, a server that repeats one follows it forever.
+const MAX_TOKEN_REPEATS: usize = 8;
+
+impl<S> BoundedService<S> {
+    /// Refuses a list that keeps following the same `continue` token or does not end; a
+    /// request without a token starts the count of its list anew.
+    fn check_paging(&self, uri: &http::Uri) -> Result<(), BoxError> {
+        let query = uri.query().unwrap_or("");
+        let token = query.split('&').find_map(|p| p.strip_prefix("continue="));
+        let rest: Vec<&str> = query.split('&').filter(|p| !p.starts_with("continue=")).collect();
+        let key = format!("{}?{}", uri.path(), rest.join("&"));
+        let mut pages = self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(token) = token else {
+            pages.remove(&key);
+            return Ok(());
+        };
+        let list = pages.entry(key).or_default();
+        let seen = list.entry(token.to_string()).or_default();
+        *seen += 1;
+        if *seen > MAX_TOKEN_REPEATS {
+            return Err("the API server repeats a list's continue token (the list would never end)".into());
+        }
+        if list.len() > MAX_LIST_PAGES {
+            return Err(format!("a list did not end after {MAX_LIST_PAGES} pages (runaway continue tokens)").into());
+        }
+        Ok(())
+    }
+}
 
 impl<S> tower::Service<http::Request<kube::client::Body>> for BoundedService<S>
 where
@@ -88,6 +128,9 @@ where
 
     fn call(&mut self, request: http::Request<kube::client::Body>) -> Self::Future {
         let watch = request.uri().query().is_some_and(|q| q.split('&').any(|p| p == "watch=true" || p == "watch=1"));
+        if !watch && let Err(e) = self.check_paging(request.uri()) {
+            return Box::pin(async move { Err(e) });
+        }
         let limit = self.limit;
         let answer = self.inner.call(request);
         Box::pin(async move {
@@ -162,5 +205,30 @@ impl HttpBody for Bounded {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_that_never_ends_is_refused() {
+        let service = BoundedService { inner: (), limit: 1, pages: Arc::default() };
+        let uri = |q: &str| format!("/api/v1/pods?limit=500{q}").parse::<http::Uri>().expect("uri");
+        assert!(service.check_paging(&uri("")).is_ok());
+        // Identical lists at once follow the same tokens: a few repeats are fine.
+        for _ in 0..MAX_TOKEN_REPEATS {
+            assert!(service.check_paging(&uri("&continue=abc")).is_ok());
+        }
+        let repeated = service.check_paging(&uri("&continue=abc")).expect_err("repeated forever");
+        assert!(repeated.to_string().contains("repeats a list's continue token"), "{repeated}");
+        // A new list starts the count anew; endless distinct tokens are refused too.
+        assert!(service.check_paging(&uri("")).is_ok());
+        let endless: Vec<_> =
+            (0..=MAX_LIST_PAGES).map(|i| service.check_paging(&uri(&format!("&continue=t{i}")))).collect();
+        assert!(endless[..MAX_LIST_PAGES].iter().all(Result::is_ok) && endless[MAX_LIST_PAGES].is_err());
+        // Another selector is another list.
+        assert!(service.check_paging(&"/api/v1/pods?labelSelector=a&continue=abc".parse().expect("uri")).is_ok());
     }
 }
