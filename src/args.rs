@@ -44,9 +44,14 @@ pub struct GlobalArgs {
     #[arg(long, env = "LVIZ_AT", global = true, value_name = "TIME")]
     pub at: Option<String>,
 
-    /// Give up on a backend request after this long
+    /// Give up after this long: one deadline for every backend call of a request (of each
+    /// refresh with --watch)
     #[arg(long, global = true, default_value = "30s", value_name = "DURATION", help_heading = "Connection")]
     pub request_timeout: String,
+
+    /// Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)
+    #[arg(long, global = true, default_value = "128MiB", value_name = "SIZE", help_heading = "Connection")]
+    pub max_answer_size: String,
 
     /// How latency percentiles are asked of Prometheus
     ///
@@ -296,7 +301,7 @@ pub enum FlagGroup {
     Kubernetes,
     /// `--api-addr`: remote mode.
     Remote,
-    /// `--request-timeout`, `-v`.
+    /// `--request-timeout`, `--max-answer-size`, `-v`.
     Requests,
     Output,
     Watch,
@@ -332,7 +337,7 @@ impl FlagGroup {
             ],
             FlagGroup::Kubernetes => &["kubeconfig", "context"],
             FlagGroup::Remote => &["api_addr", "api_protocol", "api_via"],
-            FlagGroup::Requests => &["request_timeout", "verbose"],
+            FlagGroup::Requests => &["request_timeout", "max_answer_size", "verbose"],
             FlagGroup::Output => &["output", "sort_by", "no_headers", "color"],
             FlagGroup::Watch => &["watch", "watch_count"],
             FlagGroup::Gates => &["fail_if", "fail_on_no_traffic"],

@@ -5,8 +5,6 @@
 //! same [`Rejection`]s, so rendering and everything after it is one code path. A new front-end
 //! (another wire protocol) is one more variant here.
 
-use std::io::Write;
-
 use lviz_api::{Answer, AnswerFuture, Endpoint, Rejection, Validated};
 use lviz_engine::Engine;
 use lviz_engine::coalesce::CoalesceOptions;
@@ -45,9 +43,7 @@ impl Backend {
         if let Some(remote) = remote(settings).await? {
             return Ok(remote);
         }
-        let mut note = |line: String| {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
-        };
+        let mut note = |line: String| crate::output::stderr_line(&line);
         let composed =
             lviz_engine::compose(&settings.engine, CoalesceOptions::default(), settings.verbose, &mut note).await?;
         Ok(Backend::Embedded(composed.engine))
@@ -80,19 +76,23 @@ async fn remote(settings: &Settings) -> Result<Option<Backend>, Rejection> {
             let target =
                 lviz_k8s::portforward::find_metrics_api(&cluster, settings.engine.viz_namespace.as_deref()).await?;
             if settings.verbose {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
+                crate::output::stderr_line(&format!(
                     "lviz: metrics API: pod {}/{} port 8085, through a port-forward of the Kubernetes API at {}",
                     target.namespace,
                     target.pod,
                     cluster.shown_url()
-                );
+                ));
             }
-            Ok(Some(Backend::Grpc(GrpcClient::port_forward(cluster, target, settings.timeout)?)))
+            let client = GrpcClient::port_forward(cluster, target, settings.timeout)?;
+            Ok(Some(Backend::Grpc(client.with_answer_limit(settings.engine.max_answer_bytes))))
         }
         (Some(addr), None, explicit) => Ok(Some(match protocol(addr, explicit) {
-            ApiProtocol::Json => Backend::Remote(RemoteClient::new(addr, settings.timeout)?),
-            ApiProtocol::Grpc => Backend::Grpc(GrpcClient::new(addr, settings.timeout)?),
+            ApiProtocol::Json => {
+                Backend::Remote(RemoteClient::with_limit(addr, settings.timeout, settings.engine.max_answer_bytes)?)
+            }
+            ApiProtocol::Grpc => {
+                Backend::Grpc(GrpcClient::new(addr, settings.timeout)?.with_answer_limit(settings.engine.max_answer_bytes))
+            }
         })),
     }
 }

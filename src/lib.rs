@@ -11,6 +11,7 @@ pub mod backend;
 pub mod commands;
 pub mod error;
 pub mod gate;
+pub mod output;
 pub mod session;
 pub mod settings;
 

@@ -1,6 +1,5 @@
 //! The `lviz` binary: parse, build the runtime, call `lviz::run`, print, map to an exit code.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,11 +9,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // Help and version: stdout, exit 0.
         Err(Ok(text)) => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
+            let _ = lviz::output::stdout_text(&text);
             return ExitCode::SUCCESS;
         }
+        // clap's whole message (what it echoes of argv escaped by the writer).
         Err(Err(e)) => {
-            let _ = std::io::stderr().write_all(e.report().as_bytes());
+            lviz::output::stderr_text(&e.report());
             return ExitCode::from(e.exit_code());
         }
     };
@@ -24,26 +24,29 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            lviz::output::stderr_line(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(lviz::run(cli)) {
+    let result = runtime.block_on(lviz::run(cli));
+    // The answer is in: nothing left on the runtime (a flight abandoned at the deadline, a
+    // decoder thread still reading a stalled body) may keep the process from exiting.
+    runtime.shutdown_background();
+    match result {
         Ok(outcome) => {
             let rendered = &outcome.rendered;
             // A closed pipe (`lviz stat … | head`) is not an error.
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(rendered.stdout.as_bytes()).and_then(|_| stdout.flush())
+            if let Err(e) = lviz::output::stdout_text(&rendered.stdout)
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
-                eprintln!("error: cannot write output: {e}");
+                lviz::output::stderr_text(&lviz::CliError::Io(format!("cannot write output: {e}")).report());
                 return ExitCode::from(1);
             }
-            let _ = std::io::stderr().write_all(rendered.stderr.as_bytes());
+            lviz::output::stderr_text(&rendered.stderr);
             ExitCode::from(outcome.exit_code())
         }
         Err(e) => {
-            let _ = std::io::stderr().write_all(e.report().as_bytes());
+            lviz::output::stderr_text(&e.report());
             ExitCode::from(e.exit_code())
         }
     }

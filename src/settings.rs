@@ -43,6 +43,8 @@ pub struct Session {
     pub gates: GateSet,
     /// `-o json`: no progress indicator; `--watch` prints one compact document per line.
     pub json: bool,
+    /// `--request-timeout`: the deadline of each request (each refresh under `--watch`).
+    pub request_timeout: Duration,
 }
 
 /// `--watch`: refresh every `interval`, `count` times at most.
@@ -139,6 +141,7 @@ pub fn resolve<'a>(global: GlobalArgs, tables: Tables, env: &'a Env<'a>) -> Resu
         time_window,
         at,
         request_timeout,
+        max_answer_size,
         query_plan,
         output,
     } = global;
@@ -153,9 +156,12 @@ pub fn resolve<'a>(global: GlobalArgs, tables: Tables, env: &'a Env<'a>) -> Resu
     if timeout.is_zero() {
         return Err(usage(format!("invalid --request-timeout {request_timeout:?}: must be more than 0")));
     }
+    let max_answer_bytes =
+        lviz_api::limits::parse_size(&max_answer_size).map_err(|e| usage(format!("invalid --max-answer-size: {e}")))?;
     let at = at.as_deref().map(parse_at).transpose()?;
-    let (presentation, color, session) = output_settings(&output, tables, env)?;
-    let engine = EngineConfig { kube: kube.clone(), timeout, query_plan, ..prom };
+    let (presentation, color, mut session) = output_settings(&output, tables, env)?;
+    session.request_timeout = timeout;
+    let engine = EngineConfig { kube: kube.clone(), timeout, query_plan, max_answer_bytes, ..prom };
     let settings = Settings { engine, verbose, api_addr, api_protocol, api_via, timeout };
     let output = output.output;
     let common = Common { namespace, all_namespaces, output, time_window, at, kube, env, presentation, color, session };
@@ -193,7 +199,7 @@ fn output_settings(o: &OutputArgs, tables: Tables, env: &Env) -> Result<(Present
     }
     let json = output == "json";
     let presentation = Presentation { sort, no_headers: *no_headers, color: color && !json };
-    Ok((presentation, color, Session { watch, gates, json }))
+    Ok((presentation, color, Session { watch, gates, json, request_timeout: Duration::ZERO }))
 }
 
 /// The Prometheus flags and their environment, as the engine's configuration (without the
@@ -229,6 +235,9 @@ fn prom_settings(args: PrometheusArgs) -> Result<(EngineConfig, bool), CliError>
         .iter()
         .map(|h| parse_header_flag(h).map_err(|e| usage(e.0)))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(ns) = &viz_namespace {
+        lviz_api::names::check_namespace("--viz-namespace", ns).map_err(usage)?;
+    }
     if no_kube && viz_namespace.is_some() {
         return Err(usage("--viz-namespace needs Kubernetes; it cannot be used with --no-kube"));
     }

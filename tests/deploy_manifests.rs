@@ -193,6 +193,7 @@ async fn the_probe_paths_are_admin_routes() {
         max_concurrent_queries: 1,
         cache: None,
         handler_timeout: Duration::from_secs(5),
+        limits: lviz_http::server::ServeLimits::default(),
     };
     let app = lviz_http::server::admin_router(lviz_http::server::AppState::new(serving, &options));
     let get = |path: &str| Request::get(path).body(Body::empty()).expect("request");

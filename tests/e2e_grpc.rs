@@ -203,7 +203,10 @@ fn list_pods_answers_from_kubernetes_and_prometheus() {
     assert_eq!(names, expected);
     let refused = raw_list_pods(&server, "../x").expect_err("refused");
     assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
-    assert!(refused.message().starts_with("invalid namespace \"../x\": a lowercase RFC 1123 label"), "{refused:?}");
+    assert!(
+        refused.message().starts_with("namespace: Invalid value: \"../x\": a lowercase RFC 1123 label"),
+        "{refused:?}"
+    );
 }
 
 /// ListPods as any gRPC client sends it, without lviz's client-side validation.

@@ -272,7 +272,8 @@ fn ready_waits_for_every_cache_and_recovers_from_a_failing_watch() {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let settled = !message.contains("pods") && message.contains("deployments.apps (");
+        // Settled once every cache before deployments in the (sorted) list has synced too.
+        let settled = !message.contains("pods") && message.contains("caches not synced yet: deployments.apps (");
         if settled || Instant::now() > deadline {
             break message;
         }

@@ -4,14 +4,13 @@
 //! (`lviz_http::server`) and the admin endpoints (Linkerd's admin port 9995). Each face can be
 //! turned off with `off`; they stop together on SIGTERM/SIGINT.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::Args;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use lviz_grpc::{GrpcOptions, GrpcState};
-use lviz_http::server::{AppState, CachePolicy, ServeOptions};
+use lviz_http::server::{AppState, CachePolicy, ServeLimits, ServeOptions};
 
 use super::Run;
 use crate::args::{FlagGroup, GlobalArgs};
@@ -68,6 +67,15 @@ pub struct ServeArgs {
     /// gRPC connections served at once; more wait until one closes
     #[arg(long, default_value = "1024", value_name = "N")]
     pub grpc_max_connections: usize,
+
+    /// Close a connection whose request headers (or body: 408) do not arrive within this;
+    /// also how long an idle keep-alive connection is kept
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub header_read_timeout: String,
+
+    /// HTTP connections held at once; past it a connection gets 503 and is closed
+    #[arg(long, default_value = "1024", value_name = "N")]
+    pub max_connections: usize,
 }
 
 /// The faces besides the JSON API and how the gRPC one behaves.
@@ -124,13 +132,13 @@ async fn serve(state: AppState, options: &ServeOptions, faces: &Faces) -> Result
     let stop = shutdown_signal().boxed().shared();
     let json = async {
         match json {
-            Some(l) => serve_listener(router(state.clone()), l, stop.clone()).await,
+            Some(l) => serve_listener(router(state.clone()), l, options.limits, stop.clone()).await,
             None => Ok(()),
         }
     };
     let admin = async {
         match admin {
-            Some(l) => serve_listener(admin_router(state.clone()), l, stop.clone()).await,
+            Some(l) => serve_listener(admin_router(state.clone()), l, options.limits, stop.clone()).await,
             None => Ok(()),
         }
     };
@@ -159,9 +167,7 @@ async fn prepare_all(
 ) -> Result<(AppState, ServeOptions, Faces), CliError> {
     let (settings, _) = settings::resolve(global, Tables::default(), env)?;
     let (options, faces) = options(args)?;
-    let mut note = |line: String| {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
-    };
+    let mut note = |line: String| crate::output::stderr_line(&line);
     let state = lviz_http::server::state(&settings.engine, &options, settings.verbose, &mut note).await?;
     Ok((state, options, faces))
 }
@@ -187,6 +193,8 @@ fn options(args: ServeArgs) -> Result<(ServeOptions, Faces), CliError> {
         cache_stale_for,
         handler_timeout,
         grpc_max_connections,
+        header_read_timeout,
+        max_connections,
     } = args;
     let addr = address("--addr", &addr, 8086)?;
     let grpc = address("--grpc-addr", &grpc_addr, 8085)?;
@@ -204,8 +212,14 @@ fn options(args: ServeArgs) -> Result<(ServeOptions, Faces), CliError> {
     let stale_for = duration_flag("--cache-stale-for", &cache_stale_for, true)?;
     let cache = Some(CachePolicy { ttl, stale_for }).filter(|p| !p.ttl.is_zero());
     let handler_timeout = duration_flag("--handler-timeout", &handler_timeout, false)?;
+    let header_read_timeout = duration_flag("--header-read-timeout", &header_read_timeout, false)?;
+    if max_connections == 0 {
+        return Err(usage("invalid --max-connections 0: must be at least 1"));
+    }
+    let limits =
+        ServeLimits { header_read_timeout, max_connections, body_read_timeout: header_read_timeout, handler_timeout };
     let grpc_options = GrpcOptions { handler_timeout, max_connections: grpc_max_connections, ..GrpcOptions::default() };
-    let options = ServeOptions { addr, access_log, max_concurrent_queries, cache, handler_timeout };
+    let options = ServeOptions { addr, access_log, max_concurrent_queries, cache, handler_timeout, limits };
     Ok((options, Faces { grpc, admin, grpc_options }))
 }
 

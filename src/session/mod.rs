@@ -8,6 +8,9 @@ mod progress;
 pub mod route_hints;
 pub mod watch;
 
+use std::future::Future;
+use std::time::Duration;
+
 use futures::future::BoxFuture;
 use lviz_api::Rejection;
 use lviz_render::{MetricLine, Rendered};
@@ -73,9 +76,10 @@ pub trait View: Send + Sync {
     }
 }
 
-/// Runs a view command: once, or under `--watch`.
+/// Runs a view command: once, or under `--watch`. Connecting is bounded by one request
+/// timeout, each answer (with its hint) by another.
 pub async fn run<V: View>(view: &V, settings: &Settings, session: &Session) -> Result<Outcome, CliError> {
-    let backend = Backend::connect(settings).await?;
+    let backend = within_deadline(settings.timeout, Backend::connect(settings)).await?;
     match session.watch {
         Some(spec) => watch::watch(&backend, view, session, spec).await,
         None => once(&backend, view, session).await,
@@ -86,7 +90,8 @@ pub async fn run<V: View>(view: &V, settings: &Settings, session: &Session) -> R
 /// check the gates.
 async fn once<V: View>(backend: &Backend, view: &V, session: &Session) -> Result<Outcome, CliError> {
     let spinner = progress::wanted(session.json);
-    let (answer, hint) = progress::while_waiting(spinner, answer_with_hint(backend, view, view.at())).await?;
+    let work = answer_with_hint(backend, view, view.at(), session.request_timeout);
+    let (answer, hint) = progress::while_waiting(spinner, work).await?;
     let mut rendered = view.render(&answer);
     if let Some(hint) = hint {
         rendered.stderr.push_str(&hint);
@@ -103,15 +108,43 @@ async fn once<V: View>(backend: &Backend, view: &V, session: &Session) -> Result
     Ok(Outcome { rendered, gate_failed: !breaches.is_empty(), watch_failed: false })
 }
 
-/// Fetches the answer and, when it is empty, the one-line hint explaining why.
+/// Fetches the answer and, when it is empty, the one-line hint explaining why: one request,
+/// every backend call inside it sharing one deadline.
 async fn answer_with_hint<V: View>(
     backend: &Backend,
     view: &V,
     at: Option<f64>,
+    timeout: Duration,
 ) -> Result<(V::Answer, Option<String>), CliError> {
-    let answer = view.fetch(backend, at).await?;
-    let hint = view.diagnose(backend, &answer, at).await;
-    Ok((answer, hint))
+    within_deadline(timeout, async {
+        let answer = view.fetch(backend, at).await?;
+        let hint = view.diagnose(backend, &answer, at).await;
+        Ok::<_, CliError>((answer, hint))
+    })
+    .await
+}
+
+/// How long after the request's deadline lviz stops waiting for a call that did not give up
+/// by itself (every client gives up at the deadline, naming its backend).
+const DEADLINE_GRACE: Duration = Duration::from_millis(500);
+
+/// `work` under a deadline `timeout` from now (`lviz_api::deadline`); zero means none. A call
+/// that outlives the deadline is abandoned a moment later with the request timeout's error.
+async fn within_deadline<T, E>(timeout: Duration, work: impl Future<Output = Result<T, E>>) -> Result<T, CliError>
+where
+    CliError: From<E>,
+{
+    if timeout.is_zero() {
+        return work.await.map_err(CliError::from);
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    let scoped = lviz_api::deadline::scope(Some(deadline), work);
+    match tokio::time::timeout(timeout + DEADLINE_GRACE, scoped).await {
+        Ok(result) => result.map_err(CliError::from),
+        Err(_) => {
+            Err(CliError::Io(format!("no answer within {} (--request-timeout)", humantime::format_duration(timeout))))
+        }
+    }
 }
 
 /// Fetches once and renders (no hint, no gates).

@@ -36,7 +36,7 @@ pub async fn watch<V: View>(
     spec: WatchSpec,
 ) -> Result<Outcome, CliError> {
     if std::io::stdout().is_terminal() {
-        on_terminal(backend, view, spec).await
+        on_terminal(backend, view, session, spec).await
     } else {
         piped(backend, view, session, spec).await
     }
@@ -77,8 +77,13 @@ impl Stale {
 }
 
 /// One refresh, rendered: the answer's text, its notes and hint.
-async fn refresh<V: View>(backend: &Backend, view: &V, at: Option<f64>) -> Result<Rendered, CliError> {
-    let (answer, hint) = answer_with_hint(backend, view, at).await?;
+async fn refresh<V: View>(
+    backend: &Backend,
+    view: &V,
+    session: &Session,
+    at: Option<f64>,
+) -> Result<Rendered, CliError> {
+    let (answer, hint) = answer_with_hint(backend, view, at, session.request_timeout).await?;
     let mut rendered = view.render(&answer);
     if let Some(hint) = hint {
         rendered.stderr.push_str(&hint);
@@ -105,7 +110,7 @@ async fn piped<V: View>(backend: &Backend, view: &V, session: &Session, spec: Wa
     while !count_reached(&spec, done) {
         ticks.tick().await;
         let at = at_for_refresh(view.at(), done, spec.interval);
-        let result = refresh(backend, view, at).await;
+        let result = refresh(backend, view, session, at).await;
         done += 1;
         let shown_at = format_time(at);
         let (text, notes) = match result {
@@ -139,10 +144,10 @@ async fn piped<V: View>(backend: &Backend, view: &V, session: &Session, spec: Wa
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(Outcome::default());
             }
-            return Err(CliError::Usage(format!("cannot write output: {e}")));
+            return Err(CliError::Io(format!("cannot write output: {e}")));
         }
         drop(stdout);
-        let _ = std::io::stderr().write_all(notes.as_bytes());
+        crate::output::stderr_text(&notes);
     }
     Ok(match stale {
         Some(s) => s.ending(Rendered::default()),
@@ -167,11 +172,12 @@ impl Drop for Screen {
     }
 }
 
-/// Ctrl-C and, on Unix, SIGTERM: listening starts when this is created, so a signal that
-/// arrives between two polls is not lost (and never kills the process with the screen switched).
+/// Ctrl-C and, on Unix, SIGTERM, SIGHUP (the terminal went away) and SIGQUIT (Ctrl-\\):
+/// listening starts when this is created, so a signal that arrives between two polls is not
+/// lost (and never kills the process with the screen switched).
 struct Interrupts {
     #[cfg(unix)]
-    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+    signals: Vec<tokio::signal::unix::Signal>,
 }
 
 impl Interrupts {
@@ -179,8 +185,8 @@ impl Interrupts {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let signals = signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)));
-            Interrupts { signals: signals.ok() }
+            let kinds = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup(), SignalKind::quit()];
+            Interrupts { signals: kinds.into_iter().filter_map(|k| signal(k).ok()).collect() }
         }
         #[cfg(not(unix))]
         {
@@ -190,11 +196,9 @@ impl Interrupts {
 
     async fn recv(&mut self) {
         #[cfg(unix)]
-        if let Some((int, term)) = &mut self.signals {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
+        if !self.signals.is_empty() {
+            let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
@@ -255,9 +259,14 @@ pub fn frame(lines: &[&str], rows: usize) -> String {
     out
 }
 
-async fn on_terminal<V: View>(backend: &Backend, view: &V, spec: WatchSpec) -> Result<Outcome, CliError> {
+async fn on_terminal<V: View>(
+    backend: &Backend,
+    view: &V,
+    session: &Session,
+    spec: WatchSpec,
+) -> Result<Outcome, CliError> {
     let mut interrupts = Interrupts::listen();
-    let screen = Screen::enter().map_err(|e| CliError::Usage(format!("cannot use the terminal for --watch: {e}")))?;
+    let screen = Screen::enter().map_err(|e| CliError::Io(format!("cannot use the terminal for --watch: {e}")))?;
     let mut ticks = ticker(spec.interval);
     let mut done = 0u64;
     let mut last = Rendered::default();
@@ -266,7 +275,7 @@ async fn on_terminal<V: View>(backend: &Backend, view: &V, spec: WatchSpec) -> R
         let at = at_for_refresh(view.at(), done, spec.interval);
         let step = async {
             ticks.tick().await;
-            refresh(backend, view, at).await
+            refresh(backend, view, session, at).await
         };
         let result = tokio::select! {
             r = step => r,

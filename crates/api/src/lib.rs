@@ -7,9 +7,13 @@
 //! Owns: types and pure checks (and the URL redaction every error message goes through).
 //! Refuses: I/O, async runtimes, dependencies beyond serde and url.
 
+pub mod deadline;
 mod endpoint;
 mod envelope;
 mod error;
+pub mod hygiene;
+pub mod limits;
+pub mod names;
 mod redact;
 pub mod resource;
 mod rows;

@@ -35,22 +35,14 @@ pub(crate) fn peer(kind: &str, name: &str, namespace: &str) -> Result<Option<Pee
     Ok(Some(Peer { kind, name: name.to_string(), namespace: namespace.to_string() }))
 }
 
-/// Kubernetes' rule for names that become one path segment (namespaces): an RFC 1123 label,
-/// in the API server's words, so a value that reaches a Kubernetes path can never change it.
-pub(crate) fn dns1123_label(what: &str, value: &str) -> Result<(), String> {
-    let valid_chars = value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let ends = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    if value.len() > 63 {
-        return Err(format!("invalid {what} {value:?}: must be no more than 63 characters"));
-    }
-    if !valid_chars || !ends(value.as_bytes().first()) || !ends(value.as_bytes().last()) {
-        return Err(format!(
-            "invalid {what} {value:?}: a lowercase RFC 1123 label must consist of lower case alphanumeric \
-             characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or \
-             '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-        ));
-    }
-    Ok(())
+/// An optional request field that, when present, must hold a value: `null` is no boolean or
+/// number, and the schema says so (absent is what "not set" looks like).
+pub(crate) fn non_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 pub(crate) fn check_at(at: Option<f64>) -> Result<(), String> {
@@ -100,18 +92,11 @@ mod tests {
     }
 
     #[test]
-    fn namespaces_are_rfc1123_labels() {
-        assert_eq!(dns1123_label("namespace", "emojivoto"), Ok(()));
-        assert_eq!(dns1123_label("namespace", "a-1"), Ok(()));
-        for bad in ["", "-a", "a-", "Emoji", "a/b", "a..b", "../x", "a b", "a%2F"] {
-            let err = dns1123_label("namespace", bad).unwrap_err();
-            assert!(err.starts_with(&format!("invalid namespace {bad:?}: a lowercase RFC 1123 label")), "{err}");
-        }
-        let long = "a".repeat(64);
-        assert_eq!(
-            dns1123_label("namespace", &long).unwrap_err(),
-            format!("invalid namespace \"{long}\": must be no more than 63 characters")
-        );
+    fn optional_fields_refuse_null() {
+        assert!(serde_json::from_str::<StatSummaryRequest>(r#"{"resource_type":"pod","tcp_stats":null}"#).is_err());
+        assert!(serde_json::from_str::<EdgesRequest>(r#"{"resource_type":"pod","at":null}"#).is_err());
+        let absent: StatSummaryRequest = serde_json::from_str(r#"{"resource_type":"pod"}"#).expect("absent is fine");
+        assert_eq!((absent.tcp_stats, absent.at), (None, None));
     }
 
     #[test]

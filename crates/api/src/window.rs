@@ -50,73 +50,125 @@ impl Window {
 
 const NANOS_PER_SEC: i128 = 1_000_000_000;
 
-/// Go's `time.ParseDuration`, including its error texts.
+/// Go's `time.ParseDuration`, step for step (`time/format.go`): unsigned 64-bit integer
+/// arithmetic with every overflow an error, the fraction scaled as Go scales it, and Go's error
+/// texts. Never panics, whatever the text.
 pub fn parse_go_duration(orig: &str) -> Result<i128, String> {
     let invalid = || format!("time: invalid duration {}", go_quote(orig));
-    let mut s = orig;
+    const LIMIT: u64 = 1 << 63;
+    let mut s = orig.as_bytes();
     let mut neg = false;
-    if let Some(c) = s.chars().next()
-        && (c == '-' || c == '+')
+    if let Some(&c) = s.first()
+        && (c == b'-' || c == b'+')
     {
-        neg = c == '-';
+        neg = c == b'-';
         s = &s[1..];
     }
-    if s == "0" {
+    if s == b"0" {
         return Ok(0);
     }
     if s.is_empty() {
         return Err(invalid());
     }
-    let mut total: i128 = 0;
+    let mut d: u64 = 0;
     while !s.is_empty() {
-        let b = s.as_bytes()[0];
-        if !(b == b'.' || b.is_ascii_digit()) {
+        if !(s[0] == b'.' || s[0].is_ascii_digit()) {
             return Err(invalid());
         }
-        let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
-        let int_part = &s[..int_len];
-        s = &s[int_len..];
-        let mut frac_part = "";
-        if s.starts_with('.') {
+        let before = s.len();
+        let (mut v, rest) = leading_int(s).ok_or_else(invalid)?;
+        s = rest;
+        let pre = before != s.len();
+        let (mut f, mut scale, mut post) = (0u64, 1f64, false);
+        if s.first() == Some(&b'.') {
             s = &s[1..];
-            let frac_len = s.bytes().take_while(u8::is_ascii_digit).count();
-            frac_part = &s[..frac_len];
-            s = &s[frac_len..];
+            let before = s.len();
+            (f, scale, s) = leading_fraction(s);
+            post = before != s.len();
         }
-        if int_part.is_empty() && frac_part.is_empty() {
+        if !pre && !post {
             return Err(invalid());
         }
-        let unit_len = s.bytes().take_while(|c| *c != b'.' && !c.is_ascii_digit()).count();
+        let unit_len = s.iter().take_while(|c| **c != b'.' && !c.is_ascii_digit()).count();
         if unit_len == 0 {
             return Err(format!("time: missing unit in duration {}", go_quote(orig)));
         }
-        let unit = &s[..unit_len];
+        let unit_bytes = &s[..unit_len];
         s = &s[unit_len..];
-        let scale: i128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => NANOS_PER_SEC,
-            "m" => 60 * NANOS_PER_SEC,
-            "h" => 3600 * NANOS_PER_SEC,
+        let unit: u64 = match unit_bytes {
+            b"ns" => 1,
+            // "µs" (U+00B5) and "μs" (U+03BC), as Go.
+            b"us" | [0xc2, 0xb5, b's'] | [0xce, 0xbc, b's'] => 1_000,
+            b"ms" => 1_000_000,
+            b"s" => 1_000_000_000,
+            b"m" => 60_000_000_000,
+            b"h" => 3_600_000_000_000,
             _ => {
-                return Err(format!("time: unknown unit {} in duration {}", go_quote(unit), go_quote(orig)));
+                let unit = String::from_utf8_lossy(unit_bytes);
+                return Err(format!("time: unknown unit {} in duration {}", go_quote(&unit), go_quote(orig)));
             }
         };
-        let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
-        let mut value = int.checked_mul(scale).ok_or_else(invalid)?;
-        if !frac_part.is_empty() {
-            // Go truncates the fraction to nanoseconds.
-            let digits = &frac_part[..frac_part.len().min(30)];
-            let frac: i128 = digits.parse().map_err(|_| invalid())?;
-            value += frac * scale / 10i128.pow(digits.len() as u32);
-        }
-        total = total.checked_add(value).ok_or_else(invalid)?;
-        if total > i64::MAX as i128 {
+        if v > LIMIT / unit {
             return Err(invalid());
         }
+        v *= unit;
+        if f > 0 {
+            // As Go: float64 keeps fractions of hours nanosecond-accurate, and the product is
+            // at most 3.6e12 (one hour), so the conversion cannot overflow.
+            v += (f as f64 * (unit as f64 / scale)) as u64;
+            if v > LIMIT {
+                return Err(invalid());
+            }
+        }
+        d = d.checked_add(v).filter(|d| *d <= LIMIT).ok_or_else(invalid)?;
     }
-    Ok(if neg { -total } else { total })
+    if neg {
+        return Ok(-(d as i128));
+    }
+    if d > LIMIT - 1 {
+        return Err(invalid());
+    }
+    Ok(d as i128)
+}
+
+/// Go's `leadingInt`: the leading digits, `None` past 2^63.
+fn leading_int(s: &[u8]) -> Option<(u64, &[u8])> {
+    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut x: u64 = 0;
+    for &c in &s[..n] {
+        if x > (1 << 63) / 10 {
+            return None;
+        }
+        x = x * 10 + u64::from(c - b'0');
+        if x > 1 << 63 {
+            return None;
+        }
+    }
+    Some((x, &s[n..]))
+}
+
+/// Go's `leadingFraction`: the leading digits as a fraction `x / scale`; precision simply stops
+/// growing when `x` would overflow.
+fn leading_fraction(s: &[u8]) -> (u64, f64, &[u8]) {
+    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (mut x, mut scale, mut overflow) = (0u64, 1f64, false);
+    for &c in &s[..n] {
+        if overflow {
+            continue;
+        }
+        if x > ((1u64 << 63) - 1) / 10 {
+            overflow = true;
+            continue;
+        }
+        let y = x * 10 + u64::from(c - b'0');
+        if y > 1 << 63 {
+            overflow = true;
+            continue;
+        }
+        x = y;
+        scale *= 10.0;
+    }
+    (x, scale, &s[n..])
 }
 
 /// Go's `strconv.Quote` for the ASCII and UTF-8 text users type.
@@ -171,7 +223,8 @@ fn is_promql_duration(s: &str) -> bool {
             return false;
         }
         rest = &rest[digits..];
-        let unit = if rest.starts_with("ms") { "ms" } else { &rest[..rest.len().min(1)] };
+        // Byte-wise: a multi-byte character is no unit (and must not be sliced).
+        let unit = if rest.starts_with("ms") { "ms" } else { rest.get(..1).unwrap_or("") };
         match UNITS[next_unit..].iter().position(|u| *u == unit) {
             Some(pos) => next_unit += pos + 1,
             None => return false,
@@ -207,6 +260,32 @@ mod tests {
         assert_eq!(parse_go_duration("1h30m").unwrap(), 5400 * NANOS_PER_SEC);
         assert_eq!(parse_go_duration("-1m").unwrap(), -60 * NANOS_PER_SEC);
         assert!(parse_go_duration("99999999999999h").is_err());
+        // Go's answers (go1.22 `time.ParseDuration`).
+        assert_eq!(parse_go_duration("1.999999999999999999999999999999h").unwrap(), 7_200_000_000_000);
+        assert_eq!(parse_go_duration("2562047h47m16.854775807s").unwrap(), i64::MAX as i128);
+        assert!(parse_go_duration("2562047h47m16.854775808s").is_err());
+        assert_eq!(parse_go_duration("-2562047h47m16.854775808s").unwrap(), i64::MIN as i128);
+        assert_eq!(parse_go_duration("1µs").unwrap(), 1000);
+        assert_eq!(parse_go_duration(".5s").unwrap(), 500_000_000);
+        assert_eq!(parse_go_duration("1.s").unwrap(), NANOS_PER_SEC);
+        assert!(parse_go_duration(".s").is_err());
+        assert_eq!(parse_go_duration("1é").unwrap_err(), "time: unknown unit \"é\" in duration \"1é\"");
+        assert_eq!(
+            parse_go_duration("9223372036854775808ns").unwrap_err(),
+            r#"time: invalid duration "9223372036854775808ns""#
+        );
+    }
+
+    #[test]
+    fn non_ascii_windows_never_panic() {
+        for text in ["1µs", "1μs", "1é", "µ", "1s\u{202e}", "1ms\u{0}"] {
+            if let Ok(w) = Window::parse(text) {
+                let _ = w.promql();
+            }
+        }
+        assert!(Window::parse("1µs").unwrap().promql().is_err());
+        // Not `[1h152ms]` (a float overflow): exactly two hours, as Go reads it.
+        assert_eq!(Window::parse("1.999999999999999999999999999999h").unwrap().promql().unwrap(), "2h");
     }
 
     #[test]

@@ -184,7 +184,11 @@ impl Coalescing {
         }
         let state = Arc::clone(&self.state);
         let flight_key = key.clone();
-        let flight = async move {
+        // The flight runs on its own task (see `fetch`): it keeps the deadline of the request
+        // that started it, so it ends by then (freeing its permit and its map entry) even when
+        // every caller has gone.
+        let deadline = lviz_api::deadline::current();
+        let flight = lviz_api::deadline::scope(deadline, async move {
             let answer = {
                 // One permit per query sent (the parts of a bucket vector go out together). The
                 // semaphore is never closed; should it be, the queries go out unbounded.
@@ -202,7 +206,7 @@ impl Coalescing {
             }
             lock(&state.in_flight).remove(&flight_key);
             answer
-        }
+        })
         .boxed()
         .shared();
         in_flight.insert(key, flight.clone());

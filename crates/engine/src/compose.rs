@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use lviz_api::Rejection;
+use lviz_api::limits::DEFAULT_MAX_ANSWER_BYTES;
 use lviz_k8s::discovery::{ServiceProxy, VizPrometheus, find_viz_prometheus};
 use lviz_k8s::{Cluster, KubeSettings};
 use lviz_prom::http_config::TOKEN_ENV;
@@ -28,8 +29,10 @@ pub struct EngineConfig {
     pub no_kube: bool,
     /// `--viz-namespace`: where linkerd-viz's Prometheus lives (default: found by label).
     pub viz_namespace: Option<String>,
-    /// How long one backend request may take.
+    /// How long one request may take, every backend call inside it together.
     pub timeout: Duration,
+    /// `--max-answer-size` (0: the default).
+    pub max_answer_bytes: u64,
     pub query_plan: QueryPlan,
 }
 
@@ -83,7 +86,9 @@ async fn cluster(config: &EngineConfig, note: &mut (dyn FnMut(String) + Send)) -
             "no Prometheus to query: pass --prometheus-url URL (or set LVIZ_PROMETHEUS_URL), or give a kubeconfig so lviz can find linkerd-viz's Prometheus".into(),
         ));
     }
-    Ok(Some(lviz_k8s::connect(&config.kube).await?))
+    let timeout = if config.timeout.is_zero() { lviz_k8s::KubeLimits::default().timeout } else { config.timeout };
+    let limits = lviz_k8s::KubeLimits { timeout, max_answer_bytes: config.max_answer_bytes };
+    Ok(Some(lviz_k8s::connect_with(&config.kube, &limits).await?))
 }
 
 /// `--prometheus-url` as given, else linkerd-viz's Prometheus through the service proxy.
@@ -96,7 +101,13 @@ async fn prometheus(
     match (&config.prometheus_url, kube) {
         (Some(url), _) => {
             let access = lviz_prom::http_config::load(&config.access).map_err(|e| Rejection::Usage(e.0))?;
-            let prom = PromClient::new(&PromConfig { url: url.clone(), timeout: config.timeout, access })?;
+            let config = PromConfig {
+                url: url.clone(),
+                timeout: config.timeout,
+                access,
+                max_answer_bytes: config.max_answer_bytes,
+            };
+            let prom = PromClient::new(&config)?;
             if verbose {
                 note(format!("lviz: Prometheus at {} (--prometheus-url)", prom.shown_url()));
             }
@@ -116,7 +127,7 @@ async fn prometheus(
                     found.namespace
                 ));
             }
-            let transport = ProxyTransport::new(cluster, &found, config.timeout);
+            let transport = ProxyTransport::new(cluster, &found, config);
             Ok(PromClient::with_transport(Arc::new(transport), shown))
         }
         (None, None) => Err(Rejection::Usage("--no-kube needs --prometheus-url (or LVIZ_PROMETHEUS_URL)".into())),
@@ -141,15 +152,18 @@ fn explicit_access_flag(access: &AccessFlags) -> Option<&'static str> {
     }
 }
 
-/// The Prometheus client's transport through the Kubernetes API server's service proxy.
+/// The Prometheus client's transport through the Kubernetes API server's service proxy: the
+/// request's deadline and the answer limit apply as on the direct transport.
 struct ProxyTransport {
     proxy: ServiceProxy,
     timeout: Duration,
+    limit: u64,
 }
 
 impl ProxyTransport {
-    fn new(cluster: &Cluster, found: &VizPrometheus, timeout: Duration) -> Self {
-        ProxyTransport { proxy: ServiceProxy::new(cluster, found), timeout }
+    fn new(cluster: &Cluster, found: &VizPrometheus, config: &EngineConfig) -> Self {
+        let limit = if config.max_answer_bytes == 0 { DEFAULT_MAX_ANSWER_BYTES } else { config.max_answer_bytes };
+        ProxyTransport { proxy: ServiceProxy::new(cluster, found), timeout: config.timeout, limit }
     }
 }
 
@@ -160,14 +174,13 @@ impl Transport for ProxyTransport {
         form: Option<Vec<(&'static str, String)>>,
     ) -> BoxFuture<'a, Result<RawResponse, String>> {
         Box::pin(async move {
-            match tokio::time::timeout(self.timeout, self.proxy.send(path, form)).await {
+            let deadline = lviz_prom::deadline_after(self.timeout);
+            match tokio::time::timeout_at(deadline, self.proxy.send(path, form, self.limit)).await {
                 Ok(Ok(answer)) => {
                     Ok(RawResponse { status: answer.status, body: String::from_utf8_lossy(&answer.body).into_owned() })
                 }
                 Ok(Err(cause)) => Err(cause),
-                Err(_) => {
-                    Err(format!("no answer within {} (--request-timeout)", humantime::format_duration(self.timeout)))
-                }
+                Err(_) => Err(lviz_prom::late(self.timeout)),
             }
         })
     }

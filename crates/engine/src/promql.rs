@@ -13,12 +13,12 @@ pub fn quote(value: &str) -> String {
     lviz_api::window::go_quote(value)
 }
 
-/// Escapes RE2 metacharacters except `.`, which linkerd leaves bare in its authority and dst
-/// regexes (Kubernetes names cannot hold the others, so real names print exactly as upstream).
+/// Escapes every RE2 metacharacter, `.` included: linkerd leaves `.` bare in its authority and
+/// dst regexes, so `svc/w.b-svc` matched `web-svc` there (README, compatibility table).
 pub fn regex_escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        if "\\+*?()|[]{}^$".contains(c) {
+        if "\\.+*?()|[]{}^$".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -234,7 +234,7 @@ mod tests {
     fn quoting_keeps_one_literal() {
         assert_eq!(quote(r#"a"} or vector(1) #"#), r#""a\"} or vector(1) #""#);
         assert_eq!(quote("a\\b\n"), r#""a\\b\n""#);
-        assert_eq!(regex_escape("web.svc(x)|y"), r"web.svc\(x\)\|y");
+        assert_eq!(regex_escape("web.svc(x)|y"), r"web\.svc\(x\)\|y");
     }
 
     #[test]

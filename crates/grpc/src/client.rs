@@ -18,20 +18,23 @@ use tonic::{Code, Status};
 use crate::proto::ext::extensions_client::ExtensionsClient;
 use crate::proto::viz::api_client::ApiClient;
 use crate::wire::{Rpc, Stubs};
-use lviz_api::{Answer, AnswerFuture, BackendError, Rejection, Validated, redact_url};
+use lviz_api::{Answer, AnswerFuture, BackendError, Rejection, Validated, hygiene, redact_url};
 use lviz_k8s::Cluster;
 use lviz_k8s::portforward::{METRICS_API_PORT, MetricsApiPod, port_forward};
 
 /// The backend name in messages.
 pub const BACKEND: &str = "metrics API";
 
-/// Largest answer accepted (a 10,000-row stat answer is a few MB).
-const MAX_ANSWER_BYTES: usize = 256 * 1024 * 1024;
+/// Largest answer accepted unless told (`--max-answer-size`'s default; a 10,000-row stat
+/// answer is a few MB).
+const MAX_ANSWER_BYTES: usize = 128 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct GrpcClient {
+    channel: Channel,
     stubs: Stubs,
     shown: String,
+    timeout: Duration,
 }
 
 /// `grpc://HOST:PORT`, `http://HOST:PORT` or `HOST:PORT` as the URI tonic dials (plaintext).
@@ -52,10 +55,10 @@ fn dial_uri(address: &str) -> Result<String, String> {
     }
 }
 
-fn stubs(channel: Channel) -> Stubs {
+fn stubs(channel: Channel, max_answer_bytes: usize) -> Stubs {
     Stubs {
-        api: ApiClient::new(channel.clone()).max_decoding_message_size(MAX_ANSWER_BYTES),
-        ext: ExtensionsClient::new(channel).max_decoding_message_size(MAX_ANSWER_BYTES),
+        api: ApiClient::new(channel.clone()).max_decoding_message_size(max_answer_bytes),
+        ext: ExtensionsClient::new(channel).max_decoding_message_size(max_answer_bytes),
     }
 }
 
@@ -70,7 +73,7 @@ impl GrpcClient {
         let shown = redact_url(address);
         let fail = |cause: String| BackendError { backend: BACKEND, url: shown.clone(), cause };
         let channel = endpoint(dial_uri(address).map_err(&fail)?, timeout).map_err(&fail)?.connect_lazy();
-        Ok(GrpcClient { stubs: stubs(channel), shown })
+        Ok(GrpcClient { stubs: stubs(channel.clone(), MAX_ANSWER_BYTES), channel, shown, timeout })
     }
 
     /// The metrics API of `target`'s pod, through a port-forward of `cluster` (a new one per
@@ -89,7 +92,13 @@ impl GrpcClient {
             async move { port_forward(&cluster, &target, METRICS_API_PORT).await.map(TokioIo::new) }
         });
         let channel = endpoint(uri, timeout).map_err(&fail)?.connect_with_connector_lazy(connector);
-        Ok(GrpcClient { stubs: stubs(channel), shown })
+        Ok(GrpcClient { stubs: stubs(channel.clone(), MAX_ANSWER_BYTES), channel, shown, timeout })
+    }
+
+    /// Refuses answers larger than `bytes` (`--max-answer-size`) instead of the default.
+    pub fn with_answer_limit(mut self, bytes: u64) -> Self {
+        self.stubs = stubs(self.channel.clone(), usize::try_from(bytes).unwrap_or(usize::MAX));
+        self
     }
 
     /// The redacted address, for messages.
@@ -102,7 +111,14 @@ impl GrpcClient {
     }
 
     async fn call<E: Rpc>(&self, request: &E::Request) -> Result<E::Ok, Rejection> {
-        let reply = match E::call(self.stubs.clone(), E::to_proto(request)).await {
+        // The request's deadline (a watch refresh's, a server's handler) bounds the call too.
+        let deadline = lviz_api::deadline::earliest(std::time::Instant::now() + self.timeout);
+        let calling = E::call(self.stubs.clone(), E::to_proto(request));
+        let Ok(called) = tokio::time::timeout_at(deadline.into(), calling).await else {
+            let waited = humantime::format_duration(self.timeout);
+            return Err(self.error(format!("no answer within {waited} (--request-timeout)")));
+        };
+        let reply = match called {
             Ok(reply) => reply.into_inner(),
             Err(status) if status.code() == Code::Unimplemented => {
                 return E::when_unanswered().ok_or_else(|| {
@@ -120,17 +136,17 @@ impl GrpcClient {
         }
         match E::read_reply(reply) {
             Some(Ok(ok)) => Ok(ok),
-            Some(Err(message)) => Err(Rejection::Invalid(message)),
+            Some(Err(message)) => Err(Rejection::Invalid(hygiene::backend_text(&message))),
             None => Err(self.error(format!("answer to {} has neither `ok` nor `error`", E::METHOD))),
         }
     }
 
     fn rejection(&self, status: &Status) -> Rejection {
-        let message = status.message().to_string();
+        let message = hygiene::backend_text(status.message());
         match status.code() {
             Code::NotFound => Rejection::NotFound(message),
             Code::InvalidArgument => Rejection::Invalid(message),
-            _ => self.error(describe(status)),
+            _ => self.error(hygiene::backend_text(&describe(status))),
         }
     }
 }

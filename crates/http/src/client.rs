@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
+use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
 use lviz_api::{
-    Answer, AnswerFuture, BackendError, Endpoint, Envelope, Rejection, ResponseError, Validated, redact_url,
+    Answer, AnswerFuture, BackendError, Endpoint, Rejection, ResponseError, Validated, hygiene, redact_url,
 };
 
 /// The backend name in messages.
@@ -21,6 +22,8 @@ pub struct RemoteClient {
     base: url::Url,
     shown: String,
     http: reqwest::Client,
+    timeout: Duration,
+    max_answer_bytes: u64,
 }
 
 /// Just the error object, to read any error body whatever the endpoint.
@@ -32,6 +35,11 @@ struct ErrorEnvelope {
 impl RemoteClient {
     /// `url` is the API's base (`http://metrics-api.linkerd-viz:8085`, a path prefix is fine).
     pub fn new(url: &str, timeout: Duration) -> Result<Self, BackendError> {
+        Self::with_limit(url, timeout, DEFAULT_MAX_ANSWER_BYTES)
+    }
+
+    /// [`RemoteClient::new`] with an answer size limit (`--max-answer-size`).
+    pub fn with_limit(url: &str, timeout: Duration, max_answer_bytes: u64) -> Result<Self, BackendError> {
         let shown = redact_url(url);
         let fail = |cause: String| BackendError { backend: BACKEND, url: shown.clone(), cause };
         let mut base = url::Url::parse(url).map_err(|e| fail(format!("invalid URL: {e}")))?;
@@ -47,7 +55,8 @@ impl RemoteClient {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| fail(format!("cannot build HTTP client: {e}")))?;
-        Ok(RemoteClient { base, shown, http })
+        let max_answer_bytes = if max_answer_bytes == 0 { DEFAULT_MAX_ANSWER_BYTES } else { max_answer_bytes };
+        Ok(RemoteClient { base, shown, http, timeout, max_answer_bytes })
     }
 
     /// The redacted base URL, for messages.
@@ -80,24 +89,91 @@ impl RemoteClient {
     async fn post<E: Endpoint>(&self, req: &E::Request) -> Result<E::Ok, Rejection> {
         let path = E::PATH.trim_start_matches('/');
         let url = self.base.join(path).map_err(|e| self.error(format!("invalid URL: {e}")))?;
-        let response = self.http.post(url).json(req).send().await.map_err(|e| self.error(describe(&e)))?;
+        let deadline = lviz_api::deadline::earliest(std::time::Instant::now() + self.timeout).into();
+        let late =
+            || self.error(format!("no answer within {} (--request-timeout)", humantime::format_duration(self.timeout)));
+        let response = match tokio::time::timeout_at(deadline, self.http.post(url).json(req).send()).await {
+            Ok(sent) => sent.map_err(|e| self.error(describe(&e)))?,
+            Err(_) => return Err(late()),
+        };
         let status = response.status();
-        let body = response.text().await.map_err(|e| self.error(describe(&e)))?;
+        let body = match tokio::time::timeout_at(deadline, self.read_body(response)).await {
+            Ok(body) => body?,
+            Err(_) => return Err(late()),
+        };
         if status.is_success() {
-            let envelope: Envelope<E::Ok> = serde_json::from_str(&body).map_err(|e| {
-                self.error(format!("answer to {path} is not the API's JSON ({e}): {}", first_line(&body)))
-            })?;
-            return envelope
-                .into_result()
-                .unwrap_or_else(|| Err(self.error(format!("answer to {path} has neither `ok` nor `error`"))));
+            return self.success::<E>(path, &body);
         }
-        let message = serde_json::from_str::<ErrorEnvelope>(&body).ok().and_then(|e| e.error).map(|e| e.error);
+        let message = serde_json::from_str::<ErrorEnvelope>(&body)
+            .ok()
+            .and_then(|e| e.error)
+            .map(|e| hygiene::backend_text(&e.error))
+            .filter(|m| !m.is_empty());
         Err(match message {
-            Some(m) if status == reqwest::StatusCode::NOT_FOUND => Rejection::NotFound(m),
-            Some(m) if status.is_client_error() => Rejection::Invalid(m),
+            // lviz's own words for a missing object (`deployments.apps "web" not found`) and for
+            // an invalid request come back as in embedded mode; any other status is the API's
+            // failure, named as such.
+            Some(m) if status == reqwest::StatusCode::NOT_FOUND && m.contains("\" not found") => Rejection::NotFound(m),
+            Some(m) if status == reqwest::StatusCode::BAD_REQUEST => Rejection::Invalid(m),
             Some(m) => self.error(format!("{status}: {m}")),
             None => self.error(format!("{path} answered {status}: {}", first_line(&body))),
         })
+    }
+
+    /// A 200 answer: `{"ok": {…}}` or `{"error": {"error": "…"}}`, nothing else (an `ok` that is
+    /// not an object, or an error without a message, is malformed, not an empty success).
+    fn success<E: Endpoint>(&self, path: &str, body: &str) -> Result<E::Ok, Rejection> {
+        let malformed =
+            |why: String| self.error(format!("answer to {path} is not the API's JSON ({why}): {}", first_line(body)));
+        let raw: RawEnvelope = serde_json::from_str(body).map_err(|e| malformed(e.to_string()))?;
+        match (raw.ok, raw.error) {
+            (_, Some(error)) => {
+                let message = error.error.map(|m| hygiene::backend_text(&m)).filter(|m| !m.is_empty());
+                Err(message.map(Rejection::Invalid).unwrap_or_else(|| malformed("an error without a message".into())))
+            }
+            (Some(ok), None) if ok.get().trim_start().starts_with('{') => {
+                serde_json::from_str(ok.get()).map_err(|e| malformed(e.to_string()))
+            }
+            (Some(_), None) => Err(malformed("`ok` is not an object".into())),
+            (None, None) => Err(self.error(format!("answer to {path} has neither `ok` nor `error`"))),
+        }
+    }
+}
+
+/// A response's two members, `ok` kept raw until its shape is checked.
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(borrow, default)]
+    ok: Option<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    error: Option<LooseError>,
+}
+
+/// The error object, its message optional so that a missing one is reported as malformed.
+#[derive(serde::Deserialize)]
+struct LooseError {
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl RemoteClient {
+    /// The body, read up to the answer limit (an error answer up to [`ERROR_BODY_BYTES`]).
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<String, Rejection> {
+        let success = response.status().is_success();
+        let limit = if success { self.max_answer_bytes } else { ERROR_BODY_BYTES as u64 };
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.error(describe(&e)))? {
+            let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+            if chunk.len() > room {
+                if success {
+                    return Err(self.error(too_large(limit)));
+                }
+                body.extend_from_slice(&chunk[..room]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 }
 
@@ -108,14 +184,13 @@ impl<E: Endpoint> Answer<E> for RemoteClient {
 }
 
 fn first_line(body: &str) -> String {
-    let line = body.lines().next().unwrap_or("").trim();
-    let cut: String = line.chars().take(120).collect();
+    let cut = hygiene::backend_text(body.lines().next().unwrap_or("").trim());
     if cut.is_empty() { "(empty body)".to_string() } else { cut }
 }
 
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        return "request timed out".to_string();
+        return "request timed out (--request-timeout)".to_string();
     }
     // The innermost cause is the useful one ("Connection refused (os error 111)").
     let mut cause: &dyn std::error::Error = e;

@@ -110,7 +110,9 @@ impl<T> Shelf<T> {
             return Ok(());
         }
         let mut synced = self.synced.subscribe();
-        match tokio::time::timeout(SYNC_WAIT, synced.wait_for(|s| *s)).await {
+        // At most SYNC_WAIT, and never past the request's deadline.
+        let until = lviz_api::deadline::earliest(std::time::Instant::now() + SYNC_WAIT);
+        match tokio::time::timeout_at(until.into(), synced.wait_for(|s| *s)).await {
             Ok(Ok(_)) => Ok(()),
             _ => Err(KubeError::Backend(BackendError {
                 backend: BACKEND,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lviz_api::ResourceKind;
 
+use crate::bounds::KubeLimits;
 use crate::cache::KubeCache;
 use crate::error::KubeError;
 use crate::live::{LiveSource, api_error};
@@ -18,13 +19,42 @@ pub struct Cluster {
     client: kube::Client,
     shown_url: String,
     source: Arc<dyn Source>,
+    limits: KubeLimits,
 }
 
 impl Cluster {
     /// Reads live: a list or get per call.
     pub fn new(client: kube::Client, shown_url: String) -> Self {
-        let source = Arc::new(LiveSource::new(client.clone(), shown_url.clone()));
-        Cluster { client, shown_url, source }
+        let limits = KubeLimits::default();
+        let source = Arc::new(LiveSource::new(client.clone(), shown_url.clone(), limits));
+        Cluster { client, shown_url, source, limits }
+    }
+
+    /// The same cluster with its calls bounded by `limits` (the client must have been built
+    /// with them, see `config.rs`).
+    pub fn with_limits(self, limits: KubeLimits) -> Self {
+        let source = Arc::new(LiveSource::new(self.client.clone(), self.shown_url.clone(), limits));
+        Cluster { source, limits, ..self }
+    }
+
+    /// The bounds of this cluster's calls.
+    pub fn limits(&self) -> &KubeLimits {
+        &self.limits
+    }
+
+    /// `call`, given up at the request's deadline; the error names the API server.
+    pub async fn within<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, KubeError> {
+        match self.limits.within(call).await {
+            Ok(answer) => answer.map_err(|e| self.error(e)),
+            Err(late) => Err(self.late(late)),
+        }
+    }
+
+    fn late(&self, cause: String) -> KubeError {
+        KubeError::Backend(lviz_api::BackendError { backend: crate::BACKEND, url: self.shown_url.clone(), cause })
     }
 
     /// The same cluster read through watch-backed caches: starts one reflector per kind viz

@@ -1,13 +1,14 @@
 //! Finding the cluster as kubectl does: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, the
 //! in-cluster service account; the context and its default namespace.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
-use lviz_api::BackendError;
+use lviz_api::{BackendError, hygiene};
 
 use crate::BACKEND;
+use crate::bounds::KubeLimits;
 use crate::cluster::Cluster;
 
 /// Where to find the cluster: `--kubeconfig` (one file, no merging), else `$KUBECONFIG`
@@ -23,17 +24,60 @@ fn config_error(settings: &KubeSettings, cause: impl std::fmt::Display) -> Backe
         Some(p) => format!("kubeconfig {}", p.display()),
         None => "kubeconfig".to_string(),
     };
-    BackendError { backend: BACKEND, url, cause: cause.to_string() }
+    BackendError { backend: BACKEND, url, cause: hygiene::backend_text(&cause.to_string()) }
+}
+
+/// A kubeconfig that cannot be read, named by file and line only: a YAML parser's message
+/// quotes the text around the fault, and a kubeconfig holds tokens and keys.
+fn kubeconfig_error(settings: &KubeSettings, path: Option<&Path>, e: KubeconfigError) -> BackendError {
+    let cause = describe_kubeconfig_error(path, &e);
+    let url = match path.or(settings.kubeconfig.as_deref()) {
+        Some(p) => format!("kubeconfig {}", p.display()),
+        None => "kubeconfig".to_string(),
+    };
+    BackendError { backend: BACKEND, url, cause: hygiene::backend_text(&cause) }
+}
+
+/// The message of a kubeconfig that cannot be used: a parse error names the file and the line
+/// only (the parser's own message quotes the text around the fault, tokens included).
+pub fn describe_kubeconfig_error(path: Option<&Path>, e: &KubeconfigError) -> String {
+    match e {
+        KubeconfigError::Parse(inner) => {
+            let line = line_of(&inner.to_string()).map(|n| format!(" at line {n}")).unwrap_or_default();
+            let file = path.map(|p| format!(" {}", p.display())).unwrap_or_default();
+            format!("cannot parse the kubeconfig{file}: invalid YAML{line} (contents not shown)")
+        }
+        other => hygiene::backend_text(&other.to_string()),
+    }
+}
+
+/// The first `line N` a parser's message names.
+fn line_of(message: &str) -> Option<u64> {
+    let at = message.find("line ")?;
+    let digits: String = message[at + 5..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The files `$KUBECONFIG` names, as kubectl splits it.
+fn env_paths() -> Vec<PathBuf> {
+    std::env::var_os("KUBECONFIG")
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default()
 }
 
 fn read_kubeconfig(settings: &KubeSettings) -> Result<Option<Kubeconfig>, BackendError> {
     match &settings.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path).map(Some).map_err(|e| config_error(settings, e)),
+        Some(path) => Kubeconfig::read_from(path).map(Some).map_err(|e| kubeconfig_error(settings, Some(path), e)),
         None => {
             let env_set = std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
             let home_config = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config"));
-            if env_set || home_config.is_some_and(|p| p.exists()) {
-                Kubeconfig::read().map(Some).map_err(|e| config_error(settings, e))
+            if env_set || home_config.as_ref().is_some_and(|p| p.exists()) {
+                Kubeconfig::read().map(Some).map_err(|e| {
+                    // Name the file at fault: read each one alone.
+                    let paths = if env_set { env_paths() } else { home_config.into_iter().collect() };
+                    let culprit = paths.iter().find(|p| Kubeconfig::read_from(p).is_err());
+                    kubeconfig_error(settings, culprit.map(PathBuf::as_path), e)
+                })
             } else {
                 Ok(None)
             }
@@ -73,24 +117,34 @@ pub fn contexts(settings: &KubeSettings) -> Result<Vec<String>, BackendError> {
     Ok(config.contexts.iter().map(|c| c.name.clone()).collect())
 }
 
-/// Builds a kube client the way kubectl would find the cluster.
+/// Builds a kube client the way kubectl would find the cluster, with the default bounds.
 pub async fn connect(settings: &KubeSettings) -> Result<Cluster, BackendError> {
+    connect_with(settings, &KubeLimits::default()).await
+}
+
+/// Builds a kube client the way kubectl would find the cluster; every call is bounded by
+/// `limits` (timeouts, answer size, the request's deadline).
+pub async fn connect_with(settings: &KubeSettings, limits: &KubeLimits) -> Result<Cluster, BackendError> {
     let options = KubeConfigOptions { context: settings.context.clone(), ..Default::default() };
     let config = match read_kubeconfig(settings)? {
         Some(kubeconfig) => {
             check_context(settings, &kubeconfig)?;
-            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| config_error(settings, e))?
+            kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| kubeconfig_error(settings, None, e))?
         }
         None => kube::Config::incluster()
             .map_err(|e| config_error(settings, format!("no kubeconfig found and not running in a cluster ({e})")))?,
     };
+    let mut config = config;
+    limits.configure(&mut config);
     let shown = lviz_api::redact_url(&config.cluster_url.to_string());
-    let client = kube::Client::try_from(config).map_err(|e| BackendError {
+    let client = limits.client(config).map_err(|e| BackendError {
         backend: BACKEND,
         url: shown.clone(),
-        cause: e.to_string(),
+        cause: hygiene::backend_text(&e.to_string()),
     })?;
-    Ok(Cluster::new(client, shown))
+    Ok(Cluster::new(client, shown).with_limits(*limits))
 }
 
 /// Whether there is any Kubernetes configuration to use: `--kubeconfig`, `$KUBECONFIG`,

@@ -8,6 +8,9 @@ use k8s_openapi::api::core::v1::{Namespace, Service};
 use kube::api::{Api, ListParams};
 use lviz_api::BackendError;
 
+use http_body_util::BodyExt;
+use lviz_api::limits::{ERROR_BODY_BYTES, too_large};
+
 use crate::BACKEND;
 use crate::cluster::Cluster;
 use crate::error::KubeError;
@@ -40,8 +43,7 @@ pub async fn find_viz_prometheus(inv: &Cluster, viz_namespace: Option<&str>) -> 
         Some(ns) => ns.to_string(),
         None => {
             let api: Api<Namespace> = Api::all(inv.client().clone());
-            let list =
-                api.list(&ListParams::default().labels(VIZ_EXTENSION_SELECTOR)).await.map_err(|e| inv.error(e))?;
+            let list = inv.within(api.list(&ListParams::default().labels(VIZ_EXTENSION_SELECTOR))).await?;
             let mut names: Vec<String> = list.items.into_iter().filter_map(|n| n.metadata.name).collect();
             names.sort();
             match names.as_slice() {
@@ -64,11 +66,12 @@ pub async fn find_viz_prometheus(inv: &Cluster, viz_namespace: Option<&str>) -> 
             }
         }
     };
-    let api: Api<Service> = Api::namespaced(inv.client().clone(), &namespace);
-    let service = match api.get(PROMETHEUS_SERVICE).await {
+    let segment = lviz_api::names::path_segment(&namespace);
+    let api: Api<Service> = Api::namespaced(inv.client().clone(), &segment);
+    let service = match inv.within(api.get(PROMETHEUS_SERVICE)).await {
         Ok(s) => s,
         Err(e) => {
-            return Err(match inv.error(e) {
+            return Err(match e {
                 KubeError::NotFound(_) => not_found(
                     inv,
                     format!(
@@ -82,7 +85,7 @@ pub async fn find_viz_prometheus(inv: &Cluster, viz_namespace: Option<&str>) -> 
     let ports: Vec<i32> = service.spec.iter().flat_map(|s| s.ports.iter().flatten()).map(|p| p.port).collect();
     let port = if ports.contains(&PROMETHEUS_PORT) || ports.is_empty() { PROMETHEUS_PORT } else { ports[0] };
     Ok(VizPrometheus {
-        proxy_path: format!("/api/v1/namespaces/{namespace}/services/{PROMETHEUS_SERVICE}:{port}/proxy/"),
+        proxy_path: format!("/api/v1/namespaces/{segment}/services/{PROMETHEUS_SERVICE}:{port}/proxy/"),
         namespace,
     })
 }
@@ -111,8 +114,15 @@ impl ServiceProxy {
     }
 
     /// `path` is relative to Prometheus's root (`api/v1/query`); a form means POST, none GET.
-    /// The error is the cause only.
-    pub async fn send(&self, path: &str, form: Option<Vec<(&'static str, String)>>) -> Result<ProxyAnswer, String> {
+    /// A successful answer is read up to `limit` bytes (past that it is refused), an error
+    /// answer up to [`ERROR_BODY_BYTES`]. The error is the cause only; the caller bounds the
+    /// time.
+    pub async fn send(
+        &self,
+        path: &str,
+        form: Option<Vec<(&'static str, String)>>,
+        limit: u64,
+    ) -> Result<ProxyAnswer, String> {
         let uri = format!("{}{path}", self.proxy_path);
         let request = match form {
             Some(form) => {
@@ -126,7 +136,32 @@ impl ServiceProxy {
         .map_err(|e| format!("invalid request: {e}"))?;
         let response = self.client.send(request).await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        let body = response.into_body().collect_bytes().await.map_err(|e| e.to_string())?;
-        Ok(ProxyAnswer { status, body: body.to_vec() })
+        let limit = if response.status().is_success() { limit } else { ERROR_BODY_BYTES as u64 };
+        let body = read_limited(response.into_body(), limit, response_is_error(status)).await?;
+        Ok(ProxyAnswer { status, body })
     }
+}
+
+fn response_is_error(status: u16) -> bool {
+    !(200..300).contains(&status)
+}
+
+/// Reads `body` up to `limit` bytes: past it, an error answer is cut (`cut`), any other is
+/// refused naming the limit.
+pub(crate) async fn read_limited(mut body: kube::client::Body, limit: u64, cut: bool) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| e.to_string())?;
+        let Ok(chunk) = frame.into_data() else { continue };
+        let room = usize::try_from(limit.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
+        if chunk.len() > room {
+            if cut {
+                out.extend_from_slice(&chunk[..room]);
+                return Ok(out);
+            }
+            return Err(too_large(limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }

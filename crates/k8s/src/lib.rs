@@ -9,6 +9,7 @@
 //! `cluster` ← `lookups`, `discovery` ← `portforward`, `config`; `ownership` and `status` are
 //! pure.
 
+mod bounds;
 mod cache;
 mod cluster;
 mod config;
@@ -22,8 +23,11 @@ pub mod portforward;
 mod source;
 pub mod status;
 
+pub use bounds::KubeLimits;
 pub use cluster::Cluster;
-pub use config::{KubeSettings, connect, contexts, default_namespace, kube_configured};
+pub use config::{
+    KubeSettings, connect, connect_with, contexts, default_namespace, describe_kubeconfig_error, kube_configured,
+};
 pub use error::{KubeError, describe};
 pub use lookups::{ServiceProfile, profile_name};
 pub use object::{Object, OwnerRef, PodCounts, PodInfo, map_matches, matches};

@@ -8,10 +8,11 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ReplicationController, Service};
 use kube::api::{Api, DynamicObject, ListParams};
-use lviz_api::{BackendError, ResourceKind};
+use lviz_api::{BackendError, ResourceKind, hygiene, names};
 use serde::de::DeserializeOwned;
 
 use crate::BACKEND;
+use crate::bounds::KubeLimits;
 use crate::error::{KubeError, describe};
 use crate::object::{
     Object, Reduce, http_route_object, namespace_object, policy_http_route_resource, route_names,
@@ -20,40 +21,96 @@ use crate::object::{
 use crate::source::Source;
 
 const PAGE_SIZE: u32 = 500;
+/// A list that has not ended after this many pages (250,000 objects) is refused: an API server
+/// (or something in front of it) that keeps sending `continue` tokens would otherwise fill
+/// memory until the deadline.
+const MAX_PAGES: usize = 500;
+/// Attempts of a call the API server answers 429 or 503 (Kubernetes's "retry later"), each
+/// after a short pause, and only while the request's deadline leaves time.
+const ATTEMPTS: u32 = 3;
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Reads the API server on every call.
 pub struct LiveSource {
     client: kube::Client,
     shown_url: String,
+    limits: KubeLimits,
 }
 
-/// A kube error as lviz reports it: a 404 is NotFound with the API server's words; anything else
-/// names the backend and its (redacted) URL.
+/// A kube error as lviz reports it: a missing object is NotFound with the API server's words;
+/// anything else names the backend and its (redacted) URL.
 pub fn api_error(shown_url: &str, e: kube::Error) -> KubeError {
     match e {
-        kube::Error::Api(status) if status.code == 404 || status.reason == "NotFound" => {
-            KubeError::NotFound(status.message.clone())
+        // A missing object is named in the API server's words (`deployments.apps "web" not
+        // found`); any other 404 (an unknown resource path, a proxy's page) is the API's failure.
+        kube::Error::Api(status)
+            if (status.code == 404 || status.reason == "NotFound") && status.message.contains("\" not found") =>
+        {
+            KubeError::NotFound(hygiene::backend_text(&status.message))
         }
         kube::Error::Api(status) => KubeError::Backend(BackendError {
             backend: BACKEND,
             url: shown_url.to_string(),
-            cause: format!("{} ({}): {}", status.reason, status.code, status.message),
+            cause: format!(
+                "{} ({}): {}",
+                hygiene::backend_text(&status.reason),
+                status.code,
+                hygiene::backend_text(&status.message)
+            ),
         }),
-        other => {
-            KubeError::Backend(BackendError { backend: BACKEND, url: shown_url.to_string(), cause: describe(&other) })
-        }
+        other => KubeError::Backend(BackendError {
+            backend: BACKEND,
+            url: shown_url.to_string(),
+            cause: hygiene::backend_text(&describe(&other)),
+        }),
     }
 }
 
+/// Whether the API server asked to be asked again later.
+fn retryable(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(status) if status.code == 429 || status.code == 503)
+}
+
 impl LiveSource {
-    pub fn new(client: kube::Client, shown_url: String) -> Self {
-        LiveSource { client, shown_url }
+    pub fn new(client: kube::Client, shown_url: String, limits: KubeLimits) -> Self {
+        LiveSource { client, shown_url, limits }
     }
 
     fn error(&self, e: kube::Error) -> KubeError {
         api_error(&self.shown_url, e)
     }
 
+    fn backend(&self, cause: String) -> KubeError {
+        KubeError::Backend(BackendError { backend: BACKEND, url: self.shown_url.clone(), cause })
+    }
+
+    /// One call, given up at the request's deadline; 429 and 503 are asked again (at most
+    /// [`ATTEMPTS`] times, never past the deadline).
+    async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, KubeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, kube::Error>>,
+    {
+        let attempts = async {
+            let mut attempt = 1;
+            loop {
+                match call().await {
+                    Err(e) if retryable(&e) && attempt < ATTEMPTS => {
+                        attempt += 1;
+                        tokio::time::sleep(RETRY_PAUSE * attempt).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        match self.limits.within(attempts).await {
+            Ok(answer) => answer.map_err(|e| self.error(e)),
+            Err(late) => Err(self.backend(late)),
+        }
+    }
+
+    /// The namespace's objects; the namespace is percent-encoded into the path all the same
+    /// (requests validate it first, `lviz_api::names`).
     fn api<K>(&self, namespace: &str) -> Api<K>
     where
         K: kube::Resource<Scope = NamespaceResourceScope>,
@@ -62,7 +119,7 @@ impl LiveSource {
         if namespace.is_empty() {
             Api::all(self.client.clone())
         } else {
-            Api::namespaced(self.client.clone(), namespace)
+            Api::namespaced(self.client.clone(), &names::path_segment(namespace))
         }
     }
 
@@ -78,22 +135,34 @@ impl LiveSource {
         K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
     {
         if !name.is_empty() {
-            return api.get(name).await.map(|o| vec![reduce(&o)]).map_err(|e| self.error(e));
+            let name = names::path_segment(name);
+            return self.call(|| api.get(&name)).await.map(|o| vec![reduce(&o)]);
         }
         let mut items = Vec::new();
         let mut params = ListParams::default().limit(PAGE_SIZE);
         if !labels.is_empty() {
             params = params.labels(labels);
         }
-        loop {
-            let page = api.list(&params).await.map_err(|e| self.error(e))?;
+        let mut tokens = std::collections::HashSet::new();
+        for _ in 0..MAX_PAGES {
+            // A 404 on a list is no missing object: the API server lacks the resource.
+            let page = self.call(|| api.list(&params)).await.map_err(|e| match e {
+                KubeError::NotFound(m) => self.backend(m),
+                other => other,
+            })?;
             let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
             items.extend(page.items.iter().map(&reduce));
             match next {
+                Some(token) if !tokens.insert(token.clone()) => {
+                    return Err(self
+                        .backend("the API server repeated a list's continue token (the list would never end)".into()));
+                }
                 Some(token) => params = params.continue_token(&token),
                 None => return Ok(items),
             }
         }
+        Err(self
+            .backend(format!("a list did not end after {MAX_PAGES} pages of {PAGE_SIZE} (runaway continue tokens)")))
     }
 
     async fn namespaced<K>(&self, ns: &str, name: &str, labels: &str) -> Result<Vec<Object>, KubeError>
@@ -159,8 +228,10 @@ impl Source for LiveSource {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Option<Vec<String>>, KubeError>> {
         Box::pin(async move {
-            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), ns, &service_profile_resource());
-            let profile = api.get_opt(name).await.map_err(|e| self.error(e))?;
+            let ns = names::path_segment(ns);
+            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), &ns, &service_profile_resource());
+            let name = names::path_segment(name);
+            let profile = self.call(|| api.get_opt(&name)).await?;
             Ok(profile.map(|p| route_names(&p)))
         })
     }

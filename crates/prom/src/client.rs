@@ -9,7 +9,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::stream::StreamExt;
 
+use lviz_api::hygiene;
+use lviz_api::limits::ERROR_BODY_BYTES;
+
 use crate::decode::{ChunkReader, Data, Envelope, HEAD_BYTES, RawSample, decode_bucket_envelope, parse_value};
+use crate::http_config::Auth;
 use crate::quantile::BucketGroups;
 use crate::transport::{HttpTransport, PromConfig, RawResponse, StreamedResponse, Transport};
 use crate::{BackendError, Sample, redact_url};
@@ -23,6 +27,9 @@ const QUERY_PATH: &str = "api/v1/query";
 pub struct PromClient {
     transport: Arc<dyn Transport>,
     shown: String,
+    /// The credentials lviz sends (passwords, tokens, header values): never quoted back, even
+    /// when a backend echoes them.
+    secrets: Arc<Vec<String>>,
 }
 
 impl std::fmt::Debug for PromClient {
@@ -48,13 +55,14 @@ impl PromClient {
         if (!base.username().is_empty() || base.password().is_some()) && config.access.auth.is_some() {
             return Err(fail("credentials in the URL conflict with the other Prometheus authentication".into()));
         }
-        let transport = HttpTransport::new(config, base).map_err(fail)?;
-        Ok(PromClient { transport: Arc::new(transport), shown })
+        let transport = HttpTransport::new(config, base.clone()).map_err(fail)?;
+        let secrets = Arc::new(secrets_of(config, &base));
+        Ok(PromClient { transport: Arc::new(transport), shown, secrets })
     }
 
     /// A client over another transport; `shown_url` (already redacted) names it in errors.
     pub fn with_transport(transport: Arc<dyn Transport>, shown_url: String) -> Self {
-        PromClient { transport, shown: shown_url }
+        PromClient { transport, shown: shown_url, secrets: Arc::default() }
     }
 
     /// The redacted base URL, for messages.
@@ -63,7 +71,8 @@ impl PromClient {
     }
 
     fn error(&self, cause: impl Into<String>) -> BackendError {
-        BackendError { backend: BACKEND, url: self.shown.clone(), cause: cause.into() }
+        let cause = hygiene::scrub_known(&cause.into(), &self.secrets);
+        BackendError { backend: BACKEND, url: self.shown.clone(), cause }
     }
 
     /// An instant query; `at` is Unix seconds (None = Prometheus's now).
@@ -91,12 +100,12 @@ impl PromClient {
         let StreamedResponse { status, mut body } =
             self.transport.call_streamed(QUERY_PATH, Some(query_form(query, at))).await.map_err(|e| self.error(e))?;
         if !(200..300).contains(&status) {
-            // Error answers are small: read (at most 64 KiB of) them for the message.
+            // An error answer is read only as far as its message needs (64 KiB at most).
             let mut text = Vec::new();
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| self.error(e))?;
-                text.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_LIMIT - text.len().min(ERROR_BODY_LIMIT))]);
-                if text.len() >= ERROR_BODY_LIMIT {
+                text.extend_from_slice(&chunk[..chunk.len().min(ERROR_BODY_BYTES - text.len().min(ERROR_BODY_BYTES))]);
+                if text.len() >= ERROR_BODY_BYTES {
                     break;
                 }
             }
@@ -144,7 +153,11 @@ impl PromClient {
             }
         };
         if envelope.status != "success" {
-            return Err(self.error(format!("query {query:?} failed ({}): {}", envelope.error_type, envelope.error)));
+            return Err(self.error(format!(
+                "query {query:?} failed ({}): {}",
+                hygiene::backend_text(&envelope.error_type),
+                hygiene::backend_text(&envelope.error)
+            )));
         }
         match (envelope.result_type, envelope.groups) {
             (Some(kind), _) if kind != "vector" => {
@@ -169,8 +182,18 @@ impl PromClient {
     }
 
     /// `global.scrape_interval` from `/api/v1/status/config`, if the server exposes it.
+    ///
+    /// Best effort, so it takes at most half of what is left of the request's time: a silent
+    /// config endpoint must leave the queries time to answer (or to fail, naming Prometheus).
     pub async fn scrape_interval(&self) -> Option<Duration> {
-        let body = self.send("api/v1/status/config", None).await.ok()?;
+        let probe = self.send("api/v1/status/config", None);
+        let body = match lviz_api::deadline::current() {
+            Some(deadline) => {
+                let half = deadline.saturating_duration_since(std::time::Instant::now()) / 2;
+                tokio::time::timeout(half, probe).await.ok()?.ok()?
+            }
+            None => probe.await.ok()?,
+        };
         let data: serde_json::Value = serde_json::from_str(&body).ok()?;
         let yaml = data.get("data")?.get("yaml")?.as_str()?;
         scrape_interval_from_yaml(yaml)
@@ -208,7 +231,8 @@ impl PromClient {
         if let Ok(env) = serde_json::from_str::<Envelope>(body)
             && env.status == "error"
         {
-            return self.error(format!("{} ({}): {}", status, env.error_type, env.error));
+            let (kind, message) = (hygiene::backend_text(&env.error_type), hygiene::backend_text(&env.error));
+            return self.error(format!("{status} ({kind}): {message}"));
         }
         self.error(format!("HTTP {status}: {}", first_line(body)))
     }
@@ -217,13 +241,13 @@ impl PromClient {
         let env: Envelope = serde_json::from_str(body)
             .map_err(|_| self.error(format!("answer is not Prometheus JSON: {}", first_line(body))))?;
         if env.status != "success" {
-            return Err(self.error(format!("query {query:?} failed ({}): {}", env.error_type, env.error)));
+            let (kind, message) = (hygiene::backend_text(&env.error_type), hygiene::backend_text(&env.error));
+            return Err(self.error(format!("query {query:?} failed ({kind}): {message}")));
         }
         env.data.ok_or_else(|| self.error("answer has no data"))
     }
 }
 
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// Chunks (of up to a few tens of KiB each) buffered between the socket and the decoder.
 const CHUNKS_IN_FLIGHT: usize = 16;
 
@@ -235,13 +259,49 @@ fn query_form(query: &str, at: Option<f64>) -> Vec<(&'static str, String)> {
     form
 }
 
+/// The first line of a body, as a message may quote it (bounded, credentials scrubbed, unsafe
+/// characters escaped).
 fn first_line(body: &str) -> String {
     let line = body.lines().next().unwrap_or("").trim();
-    let mut cut: String = line.chars().take(120).collect();
-    if cut.len() < line.len() {
-        cut.push('…');
-    }
+    let cut = hygiene::backend_text(line);
     if cut.is_empty() { "(empty body)".to_string() } else { cut }
+}
+
+/// Every credential `config` makes lviz send.
+fn secrets_of(config: &PromConfig, base: &url::Url) -> Vec<String> {
+    let access = &config.access;
+    let mut secrets: Vec<String> = access.headers.iter().map(|(_, v)| v.expose().to_string()).collect();
+    match &access.auth {
+        Some(Auth::Basic { username, password }) => {
+            secrets.push(password.expose().to_string());
+            let pair = format!("{username}:{}", password.expose());
+            secrets.push(base64_encode(pair.as_bytes()));
+        }
+        Some(Auth::Authorization { credentials, .. }) => secrets.push(credentials.expose().to_string()),
+        None => {}
+    }
+    if let Some(password) = base.password() {
+        secrets.push(password.to_string());
+        secrets.push(base64_encode(format!("{}:{password}", base.username()).as_bytes()));
+    }
+    secrets
+}
+
+/// Standard base64 with padding: what a basic-auth header carries.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Seconds with millisecond precision, the resolution Prometheus keeps.
@@ -323,6 +383,13 @@ mod tests {
         let yaml = "global:\n  scrape_interval: 10s\n  scrape_timeout: 10s\nscrape_configs:\n- job_name: x\n  scrape_interval: 1m\n";
         assert_eq!(scrape_interval_from_yaml(yaml), Some(Duration::from_secs(10)));
         assert_eq!(parse_prom_duration("1m30s"), Some(Duration::from_secs(90)));
+    }
+
+    #[test]
+    fn basic_credentials_are_known_secrets() {
+        assert_eq!(base64_encode(b"lviz:lviz-fault-s3cret-7f3a"), "bHZpejpsdml6LWZhdWx0LXMzY3JldC03ZjNh");
+        assert_eq!(base64_encode(b"a"), "YQ==");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
     }
 
     #[test]

@@ -333,14 +333,37 @@ fn from_file(file: FileConfig, origin: &Path) -> Result<HttpAccess, AccessError>
     })
 }
 
-/// An HTTP header name: a non-empty RFC 9110 token.
+/// Headers the HTTP client sets itself (framing, connection management, content negotiation,
+/// the target): a second value would break the request (`Content-Length: 5` makes the server
+/// wait for a body that never comes). Prometheus refuses the same in `http_headers`.
+const CLIENT_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "expect",
+    "content-type",
+    "content-encoding",
+    "accept-encoding",
+    "proxy-authorization",
+];
+
+/// An HTTP header name: a non-empty RFC 9110 token, and not one the client owns.
 fn check_header_name(name: &str) -> Result<(), String> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || !name.bytes().all(token) {
-        return Err(format!("invalid header name {name:?}"));
+        return Err(format!("invalid header name {}", lviz_api::window::go_quote(name)));
     }
     if name.eq_ignore_ascii_case("authorization") {
         return Err("set the Authorization header with authorization, basic_auth or a bearer token flag".into());
+    }
+    if CLIENT_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+        return Err(format!("header {name} is set by lviz's HTTP client and cannot be overridden"));
     }
     Ok(())
 }
@@ -458,6 +481,10 @@ mod tests {
         assert!(!e.contains("secretvalue"), "{e}");
         assert!(parse_header_flag("Bad Name: x").is_err());
         assert!(parse_header_flag("Authorization: Bearer x").is_err());
+        for owned in ["Content-Length: 5", "host: evil", "Transfer-Encoding: chunked", "CONNECTION: close"] {
+            let e = parse_header_flag(owned).unwrap_err().0;
+            assert!(e.contains("is set by lviz's HTTP client"), "{owned}: {e}");
+        }
     }
 
     #[test]

@@ -12,12 +12,16 @@ pub mod http_config;
 pub mod quantile;
 
 mod transport;
+mod trust;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use client::PromClient;
 pub use http_config::{AccessFlags, HttpAccess};
 pub use lviz_api::BackendError;
 pub use lviz_api::redact_url;
-pub use transport::{PromConfig, RawResponse, StreamedResponse, Transport};
+pub use transport::{PromConfig, RawResponse, StreamedResponse, Transport, deadline_after, late};
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,10 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
 
+use lviz_api::limits::{DEFAULT_MAX_ANSWER_BYTES, ERROR_BODY_BYTES, too_large};
+
 use crate::http_config::{Auth, HttpAccess};
+use crate::trust::AnchorOrWebPki;
 
 /// Where a Prometheus is and how to reach it.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +23,26 @@ pub struct PromConfig {
     pub timeout: Duration,
     /// Authentication, extra headers and TLS.
     pub access: HttpAccess,
+    /// `--max-answer-size` (0: [`lviz_api::limits::DEFAULT_MAX_ANSWER_BYTES`]).
+    pub max_answer_bytes: u64,
+}
+
+impl PromConfig {
+    /// The answer size limit in force.
+    pub fn answer_limit(&self) -> u64 {
+        if self.max_answer_bytes == 0 { DEFAULT_MAX_ANSWER_BYTES } else { self.max_answer_bytes }
+    }
+}
+
+/// When the request being served must be done: its deadline (`lviz_api::deadline`), or
+/// `timeout` from now, whichever comes first.
+pub fn deadline_after(timeout: Duration) -> tokio::time::Instant {
+    lviz_api::deadline::earliest(std::time::Instant::now() + timeout).into()
+}
+
+/// The cause of a request that ran out of time.
+pub fn late(timeout: Duration) -> String {
+    format!("no answer within {} (--request-timeout)", humantime::format_duration(timeout))
 }
 
 /// An answer before decoding: the status code and the body.
@@ -67,6 +90,7 @@ pub(crate) struct HttpTransport {
     http: reqwest::Client,
     auth: Option<Auth>,
     timeout: Duration,
+    max_answer_bytes: u64,
 }
 
 /// Resolves `server_name` to the addresses of the URL's real host, so TLS (SNI and certificate
@@ -117,7 +141,12 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
     }
     builder = builder.default_headers(headers);
     let tls = &access.tls;
-    if let Some(ca) = &tls.ca_pem {
+    if let Some(ca) = tls.ca_pem.as_ref().filter(|_| !tls.insecure_skip_verify) {
+        // Go's rule for a server certificate that is itself a configured root (`trust.rs`)
+        // needs lviz's own verifier, so the whole TLS configuration is built here.
+        let tls_config = rustls_config(ca, tls.identity_pem.as_deref(), access.enable_http2)?;
+        builder = builder.tls_backend_preconfigured(tls_config);
+    } else if let Some(ca) = &tls.ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(ca).map_err(|e| format!("invalid CA certificate: {e}"))?;
         if certs.is_empty() {
             return Err("the CA file holds no PEM certificate".into());
@@ -125,7 +154,7 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
         // Prometheus (Go) replaces the system roots with `ca_file`; so does lviz.
         builder = builder.tls_certs_only(certs);
     }
-    if let Some(pem) = &tls.identity_pem {
+    if let Some(pem) = tls.identity_pem.as_ref().filter(|_| tls.ca_pem.is_none() || tls.insecure_skip_verify) {
         let identity =
             reqwest::Identity::from_pem(pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
         builder = builder.identity(identity);
@@ -145,14 +174,61 @@ fn build_http(config: &PromConfig, base: &mut url::Url) -> Result<reqwest::Clien
     builder.build().map_err(|e| format!("cannot build HTTP client: {}", innermost(&e)))
 }
 
+/// rustls configured as Prometheus's client would be with `ca_file` (and `cert_file`/`key_file`):
+/// the CA file's certificates are the only roots, verified by [`AnchorOrWebPki`].
+fn rustls_config(ca: &[u8], identity: Option<&[u8]>, http2: bool) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let roots: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(ca)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("invalid CA certificate: {e}"))?;
+    if roots.is_empty() {
+        return Err("the CA file holds no PEM certificate".into());
+    }
+    let verifier = Arc::new(AnchorOrWebPki::new(roots)?);
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(pem) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("invalid client certificate: {e}"))?;
+            let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| format!("invalid client key: {e}"))?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| format!("invalid client certificate or key: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+    Ok(config)
+}
+
 impl HttpTransport {
     /// `base` ends with `/`, so API paths join below any prefix.
     pub(crate) fn new(config: &PromConfig, mut base: url::Url) -> Result<Self, String> {
         let http = build_http(config, &mut base)?;
-        Ok(HttpTransport { base, http, auth: config.access.auth.clone(), timeout: config.timeout })
+        Ok(HttpTransport {
+            base,
+            http,
+            auth: config.access.auth.clone(),
+            timeout: config.timeout,
+            max_answer_bytes: config.answer_limit(),
+        })
     }
 
-    async fn send(&self, path: &str, form: Option<Vec<(&'static str, String)>>) -> Result<reqwest::Response, String> {
+    /// Sends the request; the answer's headers must arrive by the request's deadline, which is
+    /// returned for reading the body.
+    async fn send(
+        &self,
+        path: &str,
+        form: Option<Vec<(&'static str, String)>>,
+    ) -> Result<(reqwest::Response, tokio::time::Instant), String> {
+        let deadline = deadline_after(self.timeout);
         let url = self.base.join(path).map_err(|e| format!("invalid URL: {e}"))?;
         let mut request = match &form {
             Some(form) => self.http.post(url).form(form),
@@ -169,7 +245,10 @@ impl HttpTransport {
             }
             None => request,
         };
-        request.send().await.map_err(|e| describe_reqwest(&e, self.timeout))
+        match tokio::time::timeout_at(deadline, request.send()).await {
+            Ok(sent) => sent.map(|r| (r, deadline)).map_err(|e| describe_reqwest(&e, self.timeout)),
+            Err(_) => Err(late(self.timeout)),
+        }
     }
 }
 
@@ -180,12 +259,30 @@ impl Transport for HttpTransport {
         form: Option<Vec<(&'static str, String)>>,
     ) -> BoxFuture<'a, Result<RawResponse, String>> {
         Box::pin(async move {
-            let response = self.send(path, form).await?;
+            let (mut response, deadline) = self.send(path, form).await?;
             let status = response.status().as_u16();
-            // Not `text()`: it decodes into a second copy of the body. Prometheus answers
-            // UTF-8; the buffer becomes the String in place.
-            let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e, self.timeout))?;
-            let body = match String::from_utf8(Vec::from(bytes)) {
+            let success = response.status().is_success();
+            // An error answer is read only as far as its message needs.
+            let limit = if success { self.max_answer_bytes } else { ERROR_BODY_BYTES as u64 };
+            let mut body: Vec<u8> = Vec::new();
+            loop {
+                let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
+                    Ok(chunk) => chunk.map_err(|e| describe_reqwest(&e, self.timeout))?,
+                    Err(_) => return Err(late(self.timeout)),
+                };
+                let Some(chunk) = chunk else { break };
+                let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+                if chunk.len() > room {
+                    if success {
+                        return Err(too_large(limit));
+                    }
+                    body.extend_from_slice(&chunk[..room]);
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            // Prometheus answers UTF-8; the buffer becomes the String in place.
+            let body = match String::from_utf8(body) {
                 Ok(body) => body,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
             };
@@ -199,13 +296,41 @@ impl Transport for HttpTransport {
         form: Option<Vec<(&'static str, String)>>,
     ) -> BoxFuture<'a, Result<StreamedResponse, String>> {
         Box::pin(async move {
-            let response = self.send(path, form).await?;
+            let (response, deadline) = self.send(path, form).await?;
             let status = response.status().as_u16();
-            let timeout = self.timeout;
-            let body = response.bytes_stream().map(move |chunk| chunk.map_err(|e| describe_reqwest(&e, timeout)));
-            Ok(StreamedResponse { status, body: body.boxed() })
+            let body = bounded(response.bytes_stream(), deadline, self.timeout, self.max_answer_bytes);
+            Ok(StreamedResponse { status, body })
         })
     }
+}
+
+/// `chunks`, ended with an error at the deadline or once more than `limit` bytes came.
+fn bounded(
+    chunks: impl futures::Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    limit: u64,
+) -> BoxStream<'static, Result<Bytes, String>> {
+    let state = (Box::pin(chunks), 0u64, false);
+    futures::stream::unfold(state, move |(mut chunks, mut seen, done)| async move {
+        if done {
+            return None;
+        }
+        let next = match tokio::time::timeout_at(deadline, chunks.next()).await {
+            Err(_) => Some(Err(late(timeout))),
+            Ok(None) => None,
+            Ok(Some(Err(e))) => Some(Err(describe_reqwest(&e, timeout))),
+            Ok(Some(Ok(chunk))) => {
+                seen += chunk.len() as u64;
+                Some(if seen > limit { Err(too_large(limit)) } else { Ok(chunk) })
+            }
+        };
+        next.map(|item| {
+            let stop = item.is_err();
+            (item, (chunks, seen, stop))
+        })
+    })
+    .boxed()
 }
 
 /// The innermost cause is the useful one ("Connection refused (os error 111)").
@@ -219,7 +344,7 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 
 fn describe_reqwest(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
-        return format!("no answer within {} (--request-timeout)", humantime::format_duration(timeout));
+        return late(timeout);
     }
     let text = innermost(e);
     if e.is_connect() { format!("cannot connect: {text}") } else { text }

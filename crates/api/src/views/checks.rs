@@ -9,6 +9,7 @@ use crate::endpoint::endpoint;
 use crate::resource::ResourceKind;
 use crate::rows::Resource;
 use crate::validate::{canonical_kind, check_at};
+use crate::{names, selector};
 
 endpoint! {
     /// The Checks endpoint.
@@ -21,6 +22,7 @@ endpoint! {
 pub struct ChecksRequest {
     /// Evaluation time of the Prometheus checks, Unix seconds (absent: now).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
     /// Does Prometheus hold any Linkerd proxy series at `at`?
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -135,11 +137,19 @@ fn check_metric_name(name: &str) -> Result<(), String> {
 }
 
 fn kind_of(resource: &Resource) -> Result<(ResourceKind, Resource), String> {
-    Ok((canonical_kind(&resource.kind)?, resource.clone()))
+    let kind = canonical_kind(&resource.kind)?;
+    names::check_name("name", Some(kind), &resource.name)?;
+    names::check_namespace("namespace", &resource.namespace)?;
+    Ok((kind, resource.clone()))
 }
 
 pub fn checks_request(req: &ChecksRequest) -> Result<ChecksSpec, String> {
     check_at(req.at)?;
+    names::check_namespace("pods_in", &req.pods_in)?;
+    if let Some(c) = &req.count {
+        names::check_namespace("count.namespace", &c.namespace)?;
+        selector::validate(&c.label_selector)?;
+    }
     let count = match &req.count {
         Some(c) => Some((canonical_kind(&c.kind)?, c.clone())),
         None => None,

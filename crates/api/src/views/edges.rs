@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::endpoint;
+use crate::names;
 use crate::resource::ResourceKind;
 use crate::rows::Resource;
 use crate::validate::{canonical_kind, check_at};
@@ -20,6 +21,7 @@ pub struct EdgesRequest {
     pub namespace: String,
     /// lviz extension: evaluation time, Unix seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 
@@ -63,5 +65,6 @@ pub fn edges_request(req: &EdgesRequest) -> Result<EdgesSpec, String> {
         return Err(format!("Resource type is not supported: {}", kind.canonical()));
     }
     check_at(req.at)?;
+    names::check_namespace("namespace", &req.namespace)?;
     Ok(EdgesSpec { kind, namespace: req.namespace.clone(), at: req.at })
 }

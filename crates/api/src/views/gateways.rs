@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::endpoint;
+use crate::names;
 use crate::validate::check_at;
 use crate::window::Window;
 
@@ -22,6 +23,7 @@ pub struct GatewaysRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub remote_cluster_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 
@@ -69,6 +71,7 @@ pub fn gateways_request(req: &GatewaysRequest) -> Result<GatewaysSpec, String> {
     let window = Window::parse(&req.time_window)?;
     window.promql()?;
     check_at(req.at)?;
+    names::check_namespace("gateway_namespace", &req.gateway_namespace)?;
     Ok(GatewaysSpec {
         window,
         gateway_namespace: req.gateway_namespace.clone(),

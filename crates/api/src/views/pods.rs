@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::endpoint;
+use crate::names;
 use crate::resource::ResourceKind;
-use crate::validate::{canonical_kind, check_at, dns1123_label, unimplemented};
+use crate::validate::{canonical_kind, check_at, unimplemented};
 
 endpoint! {
     /// The ListPods endpoint.
@@ -107,9 +108,7 @@ const OWNER_KINDS: &[ResourceKind] = &[
 ];
 
 pub fn pods_request(req: &ListPodsRequest) -> Result<PodsSpec, String> {
-    if !req.namespace.is_empty() {
-        dns1123_label("namespace", &req.namespace)?;
-    }
+    names::check_namespace("namespace", &req.namespace)?;
     let owner_kind = match req.resource_type.as_str() {
         "" => None,
         kind => {
@@ -120,6 +119,7 @@ pub fn pods_request(req: &ListPodsRequest) -> Result<PodsSpec, String> {
             Some(kind)
         }
     };
+    names::check_name("resource_name", owner_kind, &req.resource_name)?;
     check_at(req.at)?;
     Ok(PodsSpec { namespace: req.namespace.clone(), owner_kind, owner_name: req.resource_name.clone(), at: req.at })
 }
@@ -133,7 +133,10 @@ mod tests {
         let ok = pods_request(&ListPodsRequest { namespace: "emojivoto".into(), ..Default::default() }).expect("valid");
         assert_eq!(ok.owner_kind, None);
         let bad_ns = ListPodsRequest { namespace: "../secrets".into(), ..Default::default() };
-        assert!(pods_request(&bad_ns).unwrap_err().starts_with("invalid namespace \"../secrets\": "));
+        assert!(pods_request(&bad_ns).unwrap_err().starts_with("namespace: Invalid value: \"../secrets\": "));
+        let bad_name =
+            ListPodsRequest { resource_type: "deployment".into(), resource_name: "web#x".into(), ..Default::default() };
+        assert!(pods_request(&bad_name).unwrap_err().starts_with("resource_name: Invalid value: \"web#x\": "));
         let svc = ListPodsRequest { resource_type: "service".into(), ..Default::default() };
         assert_eq!(pods_request(&svc).unwrap_err(), "unimplemented resource type: service");
         let deploy = ListPodsRequest { resource_type: "deployment".into(), ..Default::default() };

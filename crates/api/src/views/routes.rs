@@ -7,6 +7,7 @@ use crate::resource::{ResourceKind, Target};
 use crate::rows::BasicStats;
 use crate::validate::{Peer, canonical_kind, check_at, peer, unimplemented};
 use crate::window::Window;
+use crate::{names, selector};
 
 endpoint! {
     /// The TopRoutes endpoint.
@@ -34,6 +35,7 @@ pub struct TopRoutesRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label_selector: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 
@@ -97,6 +99,13 @@ pub fn routes_request(req: &TopRoutesRequest) -> Result<RoutesSpec, String> {
     let window = Window::parse(&req.time_window)?;
     window.promql()?;
     check_at(req.at)?;
+    names::check_name("resource_name", Some(kind), &req.resource_name)?;
+    names::check_namespace("namespace", &req.namespace)?;
+    if let Some(p) = &to {
+        names::check_name("to_resource_name", p.kind, &p.name)?;
+        names::check_namespace("to_namespace", &p.namespace)?;
+    }
+    selector::validate(&req.label_selector)?;
     Ok(RoutesSpec {
         target: Target::new(kind, &req.resource_name, &req.namespace),
         window,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
-use crate::validate::dns1123_label;
+use crate::names;
 
 /// The ListServices endpoint.
 pub struct ListServices;
@@ -58,8 +58,6 @@ pub struct ServicesSpec {
 }
 
 pub fn services_request(req: &ListServicesRequest) -> Result<ServicesSpec, String> {
-    if !req.namespace.is_empty() {
-        dns1123_label("namespace", &req.namespace)?;
-    }
+    names::check_namespace("namespace", &req.namespace)?;
     Ok(ServicesSpec { namespace: req.namespace.clone() })
 }

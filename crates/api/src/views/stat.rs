@@ -7,6 +7,7 @@ use crate::resource::{ResourceKind, Target};
 use crate::rows::{BasicStats, Resource, TcpStats};
 use crate::validate::{Direction, canonical_kind, check_at, peer, unimplemented};
 use crate::window::Window;
+use crate::{names, selector};
 
 endpoint! {
     /// The StatSummary endpoint.
@@ -39,12 +40,14 @@ pub struct StatSummaryRequest {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub to_namespace: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub tcp_stats: Option<bool>,
     /// lviz extension: Kubernetes label selector applied to the listed objects (`-l`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub label_selector: String,
     /// lviz extension: evaluation time, Unix seconds (fractions allowed). Absent means now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
     /// lviz extension: list objects only, send no Prometheus query (upstream `skip_stats`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -157,6 +160,14 @@ pub fn stat_request(req: &StatSummaryRequest) -> Result<StatSpec, String> {
     let window = Window::parse_stat(&req.time_window)?;
     window.promql()?;
     check_at(req.at)?;
+    names::check_name("resource_name", Some(kind), &req.resource_name)?;
+    names::check_namespace("namespace", &req.namespace)?;
+    if let Direction::To(p) | Direction::From(p) = &direction {
+        let side = if matches!(direction, Direction::To(_)) { "to" } else { "from" };
+        names::check_name(&format!("{side}_resource_name"), p.kind, &p.name)?;
+        names::check_namespace(&format!("{side}_namespace"), &p.namespace)?;
+    }
+    selector::validate(&req.label_selector)?;
     Ok(StatSpec {
         target: Target::new(kind, &req.resource_name, &req.namespace),
         window,

@@ -63,8 +63,8 @@ pub(crate) fn unsupported(command: &str, kind: &str, supported: &[ResourceKind])
     format!("unsupported resource type for {command}: {kind} (supported: {})", names.join(", "))
 }
 
-/// The checks every route-stats view makes: a supported kind, a window PromQL can hold, a
-/// valid evaluation time. `min_15s` is authz's (Linkerd's `ValidateTimeWindow`); stat-inbound
+/// The checks every route-stats view makes: a supported kind, a window PromQL can hold, names
+/// Kubernetes accepts, a valid evaluation time. `min_15s` is authz's (Linkerd's `ValidateTimeWindow`); stat-inbound
 /// and stat-outbound take any positive window.
 pub(crate) fn route_stats_request(
     command: &str,
@@ -85,6 +85,8 @@ pub(crate) fn route_stats_request(
         return Err(format!("time window {} must be longer than 0s", window.raw));
     }
     window.promql()?;
+    crate::names::check_name("resource_name", Some(kind), &req.resource_name)?;
+    crate::names::check_namespace("namespace", &req.namespace)?;
     check_at(req.at)?;
     crate::selector::validate(&req.label_selector)?;
     Ok(RouteStatsSpec {
@@ -167,5 +169,12 @@ mod tests {
         let mut r = req("pod");
         r.label_selector = "app=(".into();
         assert!(stat_inbound_request(&r).is_err());
+        // Names Kubernetes would refuse never reach a query or a path.
+        let mut r = req("deployment");
+        r.resource_name = "web#x".into();
+        assert!(stat_inbound_request(&r).unwrap_err().starts_with(r#"resource_name: Invalid value: "web#x""#));
+        let mut r = req("deployment");
+        r.namespace = "emojiv.to".into();
+        assert!(stat_inbound_request(&r).unwrap_err().starts_with(r#"namespace: Invalid value: "emojiv.to""#));
     }
 }

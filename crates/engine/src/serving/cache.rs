@@ -243,6 +243,8 @@ impl<V: Clone + Keep + Send + Sync + 'static> State<V> {
         let owner = Arc::clone(self);
         let flight_key = key.clone();
         let bucket = now_bucket();
+        // The flight runs on its own task: it keeps the deadline of the request that started it.
+        let computing = lviz_api::deadline::scope(lviz_api::deadline::current(), computing);
         let flight: Flight<V> = async move {
             let answer = computing.await;
             if answer.keep() {

@@ -66,7 +66,7 @@ pub fn query_labels(kind: ResourceKind, names: &[String], namespace: &str) -> Se
         [] => None,
         [one] => Some(Matcher::eq(label, one)),
         many => {
-            let escaped: Vec<String> = many.iter().map(|n| regex_escape(n).replace('.', r"\.")).collect();
+            let escaped: Vec<String> = many.iter().map(|n| regex_escape(n)).collect();
             Some(Matcher::regex(label, &escaped.join("|")))
         }
     };

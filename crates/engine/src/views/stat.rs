@@ -64,7 +64,8 @@ pub fn plan_kind_in(spec: &StatSpec, kind: ResourceKind, settings: &EngineSettin
         }
         let name = if target.name.is_empty() { ".+".to_string() } else { promql::regex_escape(&target.name) };
         let authority = format!(
-            "^{name}.{}.svc.{}.*",
+            // The template's own dots are escaped too (linkerd leaves them bare).
+            r"^{name}\.{}\.svc\.{}.*",
             promql::regex_escape(&target.namespace),
             promql::regex_escape(&settings.cluster_domain)
         );
@@ -482,17 +483,30 @@ mod tests {
         assert!(q.contains(&r#"sum(increase(response_total{direction="inbound", k8s_job="books", namespace="default"}[1m])) by (namespace, k8s_job, classification, tls)"#.to_string()), "{q:#?}");
         // §2.3: services come from clients' outbound metrics; every TCP query carries peer="dst".
         let q = queries(req("service", "web", "emojivoto"));
-        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^web.emojivoto.svc.cluster.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
-        assert!(q.contains(&r#"sum(tcp_open_connections{authority=~"^web.emojivoto.svc.cluster.local.*", direction="outbound", peer="dst"}) by (dst_namespace, dst_service)"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^web\\.emojivoto\\.svc\\.cluster\\.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(tcp_open_connections{authority=~"^web\\.emojivoto\\.svc\\.cluster\\.local.*", direction="outbound", peer="dst"}) by (dst_namespace, dst_service)"#.to_string()), "{q:#?}");
         let q = queries(req("service", "", ""));
-        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^.+..svc.cluster.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
+        assert!(q.contains(&r#"sum(increase(response_total{authority=~"^.+\\.\\.svc\\.cluster\\.local.*", direction="outbound"}[1m])) by (dst_namespace, dst_service, classification, tls)"#.to_string()), "{q:#?}");
     }
 
     #[test]
     fn user_values_cannot_change_a_query_shape() {
-        let q = queries(req("deployment", r#"x"} or vector(1) or {a="#, "emojivoto"));
+        // Validation refuses such names before any query is built (`lviz_api::names`); the
+        // builders stay safe on their own all the same.
+        assert!(stat_request(&req("deployment", "x\"}", "emojivoto")).is_err());
+        let hostile = |kind: &str, name: &str, ns: &str| {
+            let mut spec = stat_request(&req(kind, "placeholder", "placeholder")).expect("valid request");
+            spec.target.name = name.into();
+            spec.target.namespace = ns.into();
+            let plan = plan_kind(&spec, spec.target.kind, &EngineSettings::default());
+            query_texts(&[plan], spec.tcp_stats, QueryPlan::Linkerd).into_iter().collect::<Vec<_>>()
+        };
+        let q = hostile("deployment", r#"x"} or vector(1) or {a="#, "emojivoto");
         assert!(q.iter().all(|q| q.contains(r#"deployment="x\"} or vector(1) or {a=""#)), "{q:#?}");
-        let q = queries(req("service", "a|b.*", "ns)"));
-        assert!(q.iter().any(|q| q.contains(r#"authority=~"^a\\|b.\\*.ns\\).svc.cluster.local.*""#)), "{q:#?}");
+        let q = hostile("service", "a|b.*", "ns)");
+        assert!(
+            q.iter().any(|q| q.contains(r#"authority=~"^a\\|b\\.\\*\\.ns\\)\\.svc\\.cluster\\.local.*""#)),
+            "{q:#?}"
+        );
     }
 }

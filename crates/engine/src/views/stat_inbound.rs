@@ -178,7 +178,19 @@ mod tests {
     #[test]
     fn hostile_names_stay_inside_their_literal() {
         for name in ["a\"b", "x}", "back\\slash", "new\nline"] {
-            let p = plan(&spec("deployment", name, name), HistogramForm::Classic);
+            // Validation refuses them (no object can have such a name); the query builder
+            // must keep them inside their literal all the same.
+            let req = RouteStatsRequest {
+                resource_type: "deployment".into(),
+                resource_name: name.into(),
+                namespace: name.into(),
+                ..Default::default()
+            };
+            assert!(stat_inbound_request(&req).is_err(), "{name:?}");
+            let valid = spec("deployment", "web", "emojivoto");
+            let hostile =
+                RouteStatsSpec { target: lviz_api::Target::new(ResourceKind::Deployment, name, name), ..valid };
+            let p = plan(&hostile, HistogramForm::Classic);
             let quoted = lviz_api::window::go_quote(name);
             for q in p.texts(QueryPlan::Lviz).iter().chain(p.texts(QueryPlan::Linkerd).iter()) {
                 assert!(q.contains(&format!("deployment={quoted}")), "{q}");

@@ -105,12 +105,25 @@ impl GrpcState {
         let started = Instant::now();
         let req = E::from_proto(request.into_inner());
         let limit = self.inner.options.handler_timeout;
-        let reply = match tokio::time::timeout(limit, self.inner.serving.answer::<E>(req.clone())).await {
-            Ok(served) => served.encoded(|result| reply::<E>(&req, result).map(|r| Bytes::from(r.encode_to_vec()))),
-            Err(_) => Err(Status::deadline_exceeded(format!(
-                "request took longer than {} and was abandoned",
-                humantime::format_duration(limit)
-            ))),
+        // One deadline for every backend call the answer makes (as the JSON face's): a backend
+        // that gives up because it ran out is reported as the deadline, naming that backend.
+        let deadline = Instant::now() + limit;
+        let answering = lviz_api::deadline::scope(Some(deadline), self.inner.serving.answer::<E>(req.clone()));
+        let abandoned = |why: Option<&str>| {
+            let mut message =
+                format!("request took longer than {} and was abandoned", humantime::format_duration(limit));
+            if let Some(why) = why {
+                message.push_str(": ");
+                message.push_str(why);
+            }
+            Status::deadline_exceeded(one_line(&message))
+        };
+        let reply = match tokio::time::timeout(limit + DEADLINE_GRACE, answering).await {
+            Ok(served) => match served.result() {
+                Err(Rejection::Backend(e)) if Instant::now() >= deadline => Err(abandoned(Some(&e.to_string()))),
+                _ => served.encoded(|result| reply::<E>(&req, result).map(|r| Bytes::from(r.encode_to_vec()))),
+            },
+            Err(_) => Err(abandoned(None)),
         };
         let code = reply.as_ref().map_or_else(Status::code, |_| Code::Ok);
         self.inner.telemetry.observe(E::METHOD, &format!("{code:?}"), started.elapsed());
@@ -141,9 +154,12 @@ pub fn status(rejection: &Rejection) -> Status {
     }
 }
 
-/// Messages travel in a header: one line, no control characters.
+/// How long after the handler deadline a call that did not end is abandoned.
+const DEADLINE_GRACE: Duration = Duration::from_millis(250);
+
+/// Messages travel in a header: one bounded line, unsafe characters escaped.
 fn one_line(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    lviz_api::hygiene::one_line(text, lviz_api::hygiene::LINE_CHARS)
 }
 
 /// The two services (each applies the request size limit).

@@ -13,11 +13,14 @@
 
 mod answer;
 mod errors;
+mod guard;
 mod handlers;
+mod listener;
 mod telemetry;
 
 pub use answer::Answer;
 pub use errors::ApiError;
+pub use listener::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES, MAX_URI_BYTES, ServeLimits};
 pub use lviz_engine::serving::{CachePolicy, CacheStats as ResponseCacheStats};
 
 use std::future::Future;
@@ -54,6 +57,9 @@ pub struct ServeOptions {
     pub cache: Option<CachePolicy>,
     /// Longest a request may take before it is answered 504.
     pub handler_timeout: Duration,
+    /// Connection limits (`--header-read-timeout`, `--max-connections`); their
+    /// `handler_timeout` is the one above.
+    pub limits: ServeLimits,
 }
 
 /// More text for `/metrics` (another face's counters), rendered at each scrape.
@@ -65,6 +71,7 @@ struct Inner {
     access_log: bool,
     handler_timeout: Duration,
     more_metrics: OnceLock<MetricsSource>,
+    body_read_timeout: Duration,
 }
 
 /// What every handler shares: the engine with its answer cache and the coalescing layer under
@@ -83,6 +90,7 @@ impl AppState {
                 access_log: options.access_log,
                 handler_timeout: options.handler_timeout,
                 more_metrics: OnceLock::new(),
+                body_read_timeout: options.limits.body_read_timeout,
             }),
         }
     }
@@ -110,6 +118,9 @@ impl AppState {
     }
     fn handler_timeout(&self) -> Duration {
         self.inner.handler_timeout
+    }
+    fn body_read_timeout(&self) -> Duration {
+        self.inner.body_read_timeout
     }
 }
 
@@ -145,9 +156,11 @@ pub fn router(state: AppState) -> Router {
         .route("/version", get(handlers::version))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        // Innermost first: body limit, panics → 500, deadline, then counting and logging,
+        // Innermost first: body limit, sizes and body read time, panics → 500, deadline, then
+        // counting and logging,
         // so the access log sees the status the client got.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry::deadline))
         .layer(middleware::from_fn_with_state(state.clone(), telemetry::observe))
@@ -170,16 +183,6 @@ fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error while answering this request").into_response()
 }
 
-/// Binds, serves until SIGTERM or SIGINT, then lets in-flight requests finish.
-pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), BackendError> {
-    let listener = bind(addr).await?;
-    // Tests and scripts read this line to learn the port of `--addr 127.0.0.1:0`.
-    log_line(&format!("lviz serve: listening on http://{}", local_addr(&listener)));
-    serve_listener(router(state), listener, shutdown_signal()).await?;
-    log_line("lviz serve: stopped");
-    Ok(())
-}
-
 /// A listener on `addr`, or the failure naming it.
 pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, BackendError> {
     tokio::net::TcpListener::bind(addr).await.map_err(|e| listener_error(addr, e.to_string()))
@@ -194,20 +197,23 @@ fn listener_error(addr: impl std::fmt::Display, cause: String) -> BackendError {
     BackendError { backend: "lviz serve listener", url: addr.to_string(), cause }
 }
 
-/// Serves `app` (the API's [`router`] or the [`admin_router`]) on `listener` until `shutdown`
-/// completes, then lets in-flight requests finish.
+/// Serves `app` (the API's [`router`] or the [`admin_router`]) on `listener` under `limits`
+/// (header-read timeout, connection cap) until `shutdown` completes, then lets in-flight
+/// requests finish.
 pub async fn serve_listener(
     app: Router,
     listener: tokio::net::TcpListener,
+    limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), BackendError> {
     let addr = local_addr(&listener);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|e| listener_error(addr, e.to_string()))
+    listener::run(listener, app, limits, shutdown).await.map_err(|e| listener_error(addr, e.to_string()))
 }
 
 /// One line on stderr; a closed stderr is not an error.
 pub fn log_line(line: &str) {
     use std::io::Write;
+    let line = lviz_api::hygiene::escape_unsafe(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 

@@ -80,8 +80,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     state.telemetry().requests.observe(&route, status.as_str(), started.elapsed());
     if state.access_log() {
         let line = format!(
-            "ts={} method={method} path={path:?} status={} duration_ms={:.3}\n",
+            "ts={} method={method} path={:?} status={} duration_ms={:.3}\n",
             now_rfc3339(),
+            lviz_api::hygiene::escape_unsafe(&path),
             status.as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
         );
@@ -97,16 +98,39 @@ fn now_rfc3339() -> String {
         .unwrap_or_else(|_| "-".to_string())
 }
 
+/// How long after the handler deadline the server gives up on a handler that did not end.
+const DEADLINE_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Every request gets at most the handler timeout; past it, 504 with the error object. The
 /// queries it started are not lost: the coalescing layer lets them finish for others.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = state.handler_timeout();
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            format!("request took longer than {} and was abandoned", humantime::format_duration(limit)),
-        )
-        .into_response(),
+    // Every backend call inside gives up at the deadline, naming itself (502); the outer
+    // bound, a moment later, answers 504 for anything that would not.
+    let deadline = std::time::Instant::now() + limit;
+    let scoped = lviz_api::deadline::scope(Some(deadline), next.run(req));
+    let abandoned = |why: Option<String>| {
+        let mut message = format!("request took longer than {} and was abandoned", humantime::format_duration(limit));
+        if let Some(why) = why {
+            message.push_str(": ");
+            message.push_str(&why);
+        }
+        ApiError::new(StatusCode::GATEWAY_TIMEOUT, message).into_response()
+    };
+    match tokio::time::timeout(limit + DEADLINE_GRACE, scoped).await {
+        Ok(response) if response.status() != StatusCode::BAD_GATEWAY || std::time::Instant::now() < deadline => {
+            response
+        }
+        // A backend that gave up because the handler's time ran out: the request timed out,
+        // and the message says which backend was still being waited for.
+        Ok(response) => abandoned(error_message(response).await),
+        Err(_) => abandoned(None),
     }
+}
+
+/// The message of an error object answer.
+async fn error_message(response: Response) -> Option<String> {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value["error"]["error"].as_str().map(str::to_string)
 }

@@ -269,10 +269,10 @@ mod tests {
         assert_eq!(
             planned("deployment", None),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_response_total{deployment="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_response_total{deployment="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -282,10 +282,10 @@ mod tests {
         assert_eq!(
             planned("service", None),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -295,10 +295,10 @@ mod tests {
         assert_eq!(
             planned("daemonset", None),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_response_total{daemonset="books", direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{daemonset="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_response_total{daemonset="books", direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -308,10 +308,10 @@ mod tests {
         assert_eq!(
             planned("job", None),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", k8s_job="books", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -321,10 +321,10 @@ mod tests {
         assert_eq!(
             planned("statefulset", None),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_response_total{direction="inbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default", statefulset="books"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -334,11 +334,11 @@ mod tests {
         assert_eq!(
             planned("deployment", Some("service")),
             [
-                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
-                r#"sum(increase(route_actual_response_total{deployment="books", direction="outbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
-                r#"sum(increase(route_response_total{deployment="books", direction="outbound", dst=~"(books.default.svc.cluster.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"histogram_quantile(0.5, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.95, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"histogram_quantile(0.99, sum(irate(route_response_latency_ms_bucket{deployment="books", direction="outbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (le, dst, rt_route))"#,
+                r#"sum(increase(route_actual_response_total{deployment="books", direction="outbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
+                r#"sum(increase(route_response_total{deployment="books", direction="outbound", dst=~"(books\\.default\\.svc\\.cluster\\.local)(:\\d+)?", namespace="default"}[1m])) by (rt_route, dst, classification)"#,
             ]
         );
     }
@@ -348,7 +348,10 @@ mod tests {
         let spec = spec("deployment", None);
         let fqdns = ["web.x.svc.cluster.local".to_string(), "api.x.svc.cluster.local".to_string()];
         let plan = plan_table(&spec, &spec.target, &fqdns);
-        assert!(plan.requests.contains(r#"dst=~"(api.x.svc.cluster.local|web.x.svc.cluster.local)(:\\d+)?""#));
+        assert!(
+            plan.requests
+                .contains(r#"dst=~"(api\\.x\\.svc\\.cluster\\.local|web\\.x\\.svc\\.cluster\\.local)(:\\d+)?""#)
+        );
         let plan = plan_table(&spec, &spec.target, &[]);
         assert_eq!(
             plan.requests,
@@ -356,7 +359,9 @@ mod tests {
         );
         let odd = ["a|b.x.svc.cluster.local".to_string()];
         assert!(
-            plan_table(&spec, &spec.target, &odd).requests.contains(r#"dst=~"(a\\|b.x.svc.cluster.local)(:\\d+)?""#)
+            plan_table(&spec, &spec.target, &odd)
+                .requests
+                .contains(r#"dst=~"(a\\|b\\.x\\.svc\\.cluster\\.local)(:\\d+)?""#)
         );
     }
 
