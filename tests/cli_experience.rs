@@ -256,7 +256,11 @@ fn a_url_without_scheme_is_a_usage_error() {
     // A bare HOST:PORT is a gRPC metrics API (as linkerd's --api-addr); a bare host is not.
     let run = lviz_raw(&["stat", "deploy"], &[("LVIZ_API_ADDR", "localhost")]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("expected grpc://HOST:PORT, HOST:PORT or http://HOST:PORT, got \"localhost\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("expected grpc://HOST:PORT, HOST:PORT or http://HOST:PORT, got \"localhost\""),
+        "{}",
+        run.stderr
+    );
     let run = lviz_raw(&["stat", "deploy"], &[("LVIZ_API_ADDR", "ftp://localhost:8085")]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("unsupported scheme \"ftp\""), "{}", run.stderr);
