@@ -214,6 +214,11 @@ fn all_namespaces_wins_over_namespace() {
     let both = lviz(&["stat", "deploy", "-A", "-n", "emojivoto"]).ok();
     assert_eq!(both.stdout, all.stdout);
     assert!(both.stdout.contains("linkerd-viz"), "rows of other namespaces too: {}", both.stdout);
+    for command in ["stat-inbound", "stat-outbound", "authz"] {
+        let all = lviz(&[command, "deploy", "-A"]).ok();
+        let both = lviz(&[command, "deploy", "-A", "-n", "emojivoto"]).ok();
+        assert_eq!(both.stdout, all.stdout, "{command}");
+    }
 }
 
 #[test]

@@ -59,9 +59,7 @@ where
         Window::parse_stat(&c.time_window).map_err(usage)?;
     }
     let arg = resource_arg(command, &resource)?;
-    if c.all_namespaces && c.namespace_differs_from_default()? {
-        return Err(usage("--all-namespaces and --namespace flags are mutually exclusive"));
-    }
+    // `-A` with `-n`: `-A` wins, as in kubectl and lviz's other views (linkerd refuses the pair).
     let namespace = if c.all_namespaces { String::new() } else { c.namespace()? };
     let target = Target::parse(&namespace, &arg).map_err(usage)?;
     if c.all_namespaces && !target.name.is_empty() {
