@@ -44,13 +44,25 @@ pub struct GlobalArgs {
     #[arg(long, env = "LVIZ_AT", global = true, value_name = "TIME")]
     pub at: Option<String>,
 
-    /// Give up after this long: one deadline for every backend call of a request (of each
-    /// refresh with --watch)
+    /// Give up on a request after this long
+    ///
+    /// One deadline covers every backend call of the request (each refresh of a watch is one
+    /// request): Prometheus, Kubernetes or the metrics API.
     #[arg(long, global = true, default_value = "30s", value_name = "DURATION", help_heading = "Connection")]
     pub request_timeout: String,
 
-    /// Refuse a backend answer larger than this (bytes, or KiB, MiB, GiB, KB, MB, GB)
-    #[arg(long, global = true, default_value = "128MiB", value_name = "SIZE", help_heading = "Connection")]
+    /// Refuse a backend answer larger than this
+    ///
+    /// Bytes, or a size with KiB, MiB, GiB, KB, MB or GB. A Prometheus, Kubernetes or metrics
+    /// API answer past it fails the request instead of filling memory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "128MiB",
+        value_name = "SIZE",
+        help_heading = "Connection",
+        hide_short_help = true
+    )]
     pub max_answer_size: String,
 
     /// How latency percentiles are asked of Prometheus

@@ -308,7 +308,7 @@ fn stat_on_a_current_proxy() {
 /// and finds nothing, instead of failing or matching something else.
 #[test]
 fn hostile_names_reach_prometheus_as_literals() {
-    use lviz_api::{RouteStatsRequest, stat_inbound_request};
+    use lviz_api::{ResourceKind, RouteStatsRequest, RouteStatsSpec, Target, stat_inbound_request};
     use lviz_engine::QueryPlan;
     use lviz_engine::histograms::{Forms, HistogramForm, LatencyPlan};
     use lviz_engine::views::{authz, route_stats, stat_inbound, stat_outbound};
@@ -334,7 +334,14 @@ fn hostile_names_reach_prometheus_as_literals() {
             namespace: hostile.into(),
             ..Default::default()
         };
-        let spec = stat_inbound_request(&req).expect("valid");
+        // Validation refuses such names (no object can have them); the query builders must
+        // keep them literal all the same, so build the spec past validation.
+        assert!(stat_inbound_request(&req).is_err(), "{hostile:?}");
+        let valid = RouteStatsRequest { resource_name: "web".into(), namespace: "emojivoto".into(), ..req };
+        let spec = RouteStatsSpec {
+            target: Target::new(ResourceKind::Deployment, hostile, hostile),
+            ..stat_inbound_request(&valid).expect("valid")
+        };
         let names = vec![hostile.to_string(), "web".to_string()];
         let selectors = [route_stats::query_labels(spec.target.kind, &names, hostile)];
         let mut texts = std::collections::BTreeSet::new();

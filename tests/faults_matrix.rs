@@ -27,9 +27,11 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("routes", &["routes", "deploy/web", "-n", "emojivoto"]),
     ("edges", &["edges", "deploy", "-n", "emojivoto"]),
     ("gateways", &["gateways"]),
-    ("stat-inbound", &["stat-inbound", "deploy", "-n", "emojivoto"]),
-    ("stat-outbound", &["stat-outbound", "deploy/web", "-n", "emojivoto"]),
-    ("authz", &["authz", "deploy/web", "-n", "emojivoto"]),
+    // The modern views read Kubernetes only for `-l` (as linkerd's, they ask Prometheus alone
+    // otherwise): with it, both backends' faults reach them.
+    ("stat-inbound", &["stat-inbound", "deploy", "-n", "emojivoto", "-l", "app=web-svc"]),
+    ("stat-outbound", &["stat-outbound", "deploy", "-n", "emojivoto", "-l", "app=web-svc"]),
+    ("authz", &["authz", "deploy", "-n", "emojivoto", "-l", "app=web-svc"]),
 ];
 
 /// `--request-timeout` of every run.

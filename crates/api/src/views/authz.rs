@@ -46,8 +46,8 @@ pub fn authz_request(req: &RouteStatsRequest) -> Result<RouteStatsSpec, String> 
 /// The response of `POST /api/v1/authz`.
 pub type AuthzResponse = crate::Envelope<AuthzOk>;
 
+// Its one field is required: an answer without it is malformed, not empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct AuthzOk {
     pub stat_table: AuthzTable,
 }

@@ -105,8 +105,8 @@ pub fn stat_inbound_request(req: &RouteStatsRequest) -> Result<RouteStatsSpec, S
 /// The response of `POST /api/v1/stat-inbound`.
 pub type StatInboundResponse = crate::Envelope<StatInboundOk>;
 
+// Its one field is required: an answer without it is malformed, not empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct StatInboundOk {
     /// Rows with requests in the window, sorted by namespace, name, `server:port`, type, route.
     pub rows: Vec<InboundRow>,

@@ -21,8 +21,8 @@ pub fn stat_outbound_request(req: &RouteStatsRequest) -> Result<RouteStatsSpec, 
 /// The response of `POST /api/v1/stat-outbound`.
 pub type StatOutboundResponse = crate::Envelope<StatOutboundOk>;
 
+// Its one field is required: an answer without it is malformed, not empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct StatOutboundOk {
     /// Routes with requests in the window, sorted by namespace, name, `service:port`, route,
     /// type; each with its backends (those with requests), sorted by `backend:port`.
