@@ -6,10 +6,11 @@
 //! Secrets are read once, when lviz starts, and are never formatted: [`Secret`]'s `Debug` prints
 //! `***`, and no error message quotes a header value or a file's contents.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+mod yaml;
+
+use yaml::FileConfig;
 
 /// A credential: its `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,73 +101,6 @@ pub struct AccessFlags {
     pub headers: Vec<(String, Secret)>,
     /// `--prometheus-user` and the password from `LVIZ_PROMETHEUS_PASSWORD`.
     pub user: Option<(String, Secret)>,
-}
-
-// --- the file format ------------------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    basic_auth: Option<BasicAuthYaml>,
-    authorization: Option<AuthorizationYaml>,
-    bearer_token: Option<String>,
-    bearer_token_file: Option<PathBuf>,
-    tls_config: Option<TlsYaml>,
-    http_headers: Option<BTreeMap<String, HeaderYaml>>,
-    follow_redirects: Option<bool>,
-    enable_http2: Option<bool>,
-    // Known to Prometheus, not supported by lviz: named in a clear error rather than ignored.
-    oauth2: Option<serde_yaml_ng::Value>,
-    proxy_url: Option<serde_yaml_ng::Value>,
-    no_proxy: Option<serde_yaml_ng::Value>,
-    proxy_from_environment: Option<serde_yaml_ng::Value>,
-    proxy_connect_header: Option<serde_yaml_ng::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BasicAuthYaml {
-    #[serde(default)]
-    username: String,
-    username_file: Option<PathBuf>,
-    password: Option<String>,
-    password_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuthorizationYaml {
-    #[serde(rename = "type")]
-    scheme: Option<String>,
-    credentials: Option<String>,
-    credentials_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TlsYaml {
-    ca: Option<String>,
-    ca_file: Option<PathBuf>,
-    cert: Option<String>,
-    cert_file: Option<PathBuf>,
-    key: Option<String>,
-    key_file: Option<PathBuf>,
-    server_name: Option<String>,
-    #[serde(default)]
-    insecure_skip_verify: bool,
-    min_version: Option<serde_yaml_ng::Value>,
-    max_version: Option<serde_yaml_ng::Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HeaderYaml {
-    #[serde(default)]
-    values: Vec<String>,
-    #[serde(default)]
-    secrets: Vec<String>,
-    #[serde(default)]
-    files: Vec<PathBuf>,
 }
 
 /// A problem with the flags or the files they name: always a usage error (exit 2).
