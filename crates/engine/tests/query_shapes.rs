@@ -1,11 +1,12 @@
 //! Property (issue 17, item 7): whatever names, namespaces and cluster names reach the query
-//! builders (validation refuses most of them first; the builders must be safe regardless), every
+//! builders (stat, routes, checks, stat-inbound, stat-outbound, authz) (validation refuses most of them first; the builders must be safe regardless), every
 //! query parses with a real PromQL parser (`promql-parser`) into the same syntax tree as with a
 //! plain placeholder, and each value comes back unchanged: an equality matcher holds it as it is,
 //! a regex matcher matches exactly the text it stands for.
 
 use lviz_api::{Direction, Peer, ResourceKind, StatSummaryRequest, Target, stat_request};
-use lviz_engine::views::{checks, routes, stat};
+use lviz_engine::histograms::{Forms, HistogramForm, LatencyPlan};
+use lviz_engine::views::{authz, checks, route_stats, routes, stat, stat_inbound, stat_outbound};
 use lviz_engine::{EngineSettings, QueryPlan};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr, VectorSelector};
@@ -95,6 +96,36 @@ fn queries(name: &str, ns: &str, peer: &str, peer_ns: &str) -> Vec<String> {
     out.extend(r.latency_buckets);
     let resource = lviz_api::Resource { namespace: ns.into(), kind: "deployment".into(), name: name.into() };
     out.push(checks::sends_query(ResourceKind::Deployment, &resource));
+    out.extend(route_stats_queries(name, ns));
+    out
+}
+
+/// The queries of stat-inbound, stat-outbound and authz (both plans, both histogram forms) for
+/// a deployment `name` in `ns`.
+fn route_stats_queries(name: &str, ns: &str) -> Vec<String> {
+    let request = lviz_api::RouteStatsRequest {
+        resource_type: "deployment".into(),
+        resource_name: "placeholder".into(),
+        namespace: "placeholder".into(),
+        ..Default::default()
+    };
+    let mut spec = lviz_api::stat_inbound_request(&request).expect("a valid request");
+    spec.target = Target { kind: ResourceKind::Deployment, name: name.into(), namespace: ns.into() };
+    let selectors = [route_stats::query_labels(ResourceKind::Deployment, &[name.to_string()], ns)];
+    let mut out = Vec::new();
+    for plan in [QueryPlan::Lviz, QueryPlan::Linkerd] {
+        // Each plan's texts come as a set ordered by text, which the values change: order them
+        // by their shape instead, so the same query of two builds pairs up.
+        let mut texts: Vec<String> = Vec::new();
+        for form in [HistogramForm::Classic, HistogramForm::Native] {
+            texts.extend(stat_inbound::plan(&spec, form).texts(plan));
+        }
+        texts.extend(stat_outbound::plan(&spec, &Forms::default()).texts(plan));
+        texts.extend(authz::plan(&selectors, "1m", &Forms::default()).texts(plan));
+        texts.sort_by_cached_key(|q| shape(q).0);
+        out.extend(texts);
+    }
+    assert!(out.len() >= 20, "every view's queries: {out:?}");
     out
 }
 
