@@ -1,8 +1,9 @@
 //! Property (issue 17, item 7): whatever names, namespaces and cluster names reach the query
 //! builders of stat, routes, checks, stat-inbound, stat-outbound and authz (validation refuses
-//! most of them first; the builders must be safe regardless), every query parses with a real PromQL parser (`promql-parser`) into the same syntax tree as with a
-//! plain placeholder, and each value comes back unchanged: an equality matcher holds it as it is,
-//! a regex matcher matches exactly the text it stands for.
+//! most of them first; the builders must be safe regardless), every query parses with a real
+//! PromQL parser (`promql-parser`) into the same syntax tree as with a plain placeholder, and
+//! each value comes back unchanged: an equality matcher holds it as it is, a regex matcher
+//! matches exactly the text it stands for.
 
 use lviz_api::{Direction, Peer, ResourceKind, StatSummaryRequest, Target, stat_request};
 use lviz_engine::histograms::{Forms, HistogramForm, LatencyPlan};
