@@ -95,6 +95,10 @@ mod tests {
     fn optional_fields_refuse_null() {
         assert!(serde_json::from_str::<StatSummaryRequest>(r#"{"resource_type":"pod","tcp_stats":null}"#).is_err());
         assert!(serde_json::from_str::<EdgesRequest>(r#"{"resource_type":"pod","at":null}"#).is_err());
+        assert!(serde_json::from_str::<crate::ListPodsRequest>(r#"{"at":null}"#).is_err());
+        assert!(serde_json::from_str::<crate::ChecksRequest>(r#"{"count":null}"#).is_err());
+        assert!(serde_json::from_str::<crate::ChecksRequest>(r#"{"sends":null}"#).is_err());
+        assert!(serde_json::from_str::<crate::RouteStatsRequest>(r#"{"resource_type":"pod","at":null}"#).is_err());
         let absent: StatSummaryRequest = serde_json::from_str(r#"{"resource_type":"pod"}"#).expect("absent is fine");
         assert_eq!((absent.tcp_stats, absent.at), (None, None));
     }

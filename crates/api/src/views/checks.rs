@@ -39,12 +39,14 @@ pub struct ChecksRequest {
     pub exist: Vec<Resource>,
     /// How many objects of a kind (matching a label selector) are there in a namespace?
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub count: Option<ObjectCount>,
     /// How many running and meshed pods does this namespace have?
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pods_in: String,
     /// Does this object send outbound requests at `at`?
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub sends: Option<Resource>,
     /// In which form (classic `_bucket` series, native, neither) does Prometheus hold these
     /// histogram families at `at`? (Metric names.)

@@ -36,6 +36,7 @@ pub struct ListPodsRequest {
     /// lviz extension: evaluation time of the Prometheus query and of the durations, Unix
     /// seconds. Absent means now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 

@@ -31,6 +31,7 @@ pub struct RouteStatsRequest {
     pub label_selector: String,
     /// Evaluation time, Unix seconds (fractions allowed). Absent means now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::validate::non_null")]
     pub at: Option<f64>,
 }
 
