@@ -268,14 +268,8 @@ fn remote_matrix() -> (usize, Vec<String>) {
                             problems.push("does not name the metrics API".into());
                         }
                         if !problems.is_empty() {
-                            failures.lock().expect("failures").push(format!(
-                                "remote {} × {name}: {} (exit {:?}, {:?}; stderr: {:?})",
-                                case.id(),
-                                problems.join("; "),
-                                out.code,
-                                out.elapsed,
-                                out.stderr.chars().take(400).collect::<String>()
-                            ));
+                            let line = failure(&format!("remote {} × {name}", case.id()), &problems, &out);
+                            failures.lock().expect("failures").push(line);
                         }
                     }
                 }
@@ -290,6 +284,12 @@ fn prometheus_faults_behind_lviz_serve() {
     let (total, failures) = remote_matrix();
     eprintln!("faults × commands (prometheus, remote): {total} run, {} passed", total - failures.len());
     assert!(failures.is_empty(), "{} of {total} runs misbehaved:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// One misbehaving run as the report lists it.
+fn failure(run: &str, problems: &[String], out: &Outcome) -> String {
+    let stderr: String = out.stderr.chars().take(400).collect();
+    format!("{run}: {} (exit {:?}, {:?}; stderr: {stderr:?})", problems.join("; "), out.code, out.elapsed)
 }
 
 /// Runs every (case, command) pair on [`WORKERS`] threads; returns (runs, failures).
@@ -311,14 +311,8 @@ fn matrix(backend: Backend) -> (usize, Vec<String>) {
                     let out = run(&case, &server, command, false);
                     let problems = check(&case, &server, &out);
                     if !problems.is_empty() {
-                        failures.lock().expect("failures").push(format!(
-                            "{} × {name}: {} (exit {:?}, {:?}; stderr: {:?})",
-                            case.id(),
-                            problems.join("; "),
-                            out.code,
-                            out.elapsed,
-                            out.stderr.chars().take(400).collect::<String>()
-                        ));
+                        let line = failure(&format!("{} × {name}", case.id()), &problems, &out);
+                        failures.lock().expect("failures").push(line);
                     }
                 }
             });
