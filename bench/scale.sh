@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scale benchmark (a measurement, not a test): builds lviz and lviz-bench in release, then for
 # each size loads Mesh::scaled(100×N, 10, 3) into a real Prometheus + the fake Kubernetes API
-# and compares lviz's query plan with Linkerd's (see crates/testkit/src/bin/lviz-bench.rs).
+# and compares lviz's query plan with Linkerd's (see crates/testkit/src/bin/lviz-bench/).
 #
 #   bench/scale.sh                 # 1× (100 namespaces × 10 deployments × 3 pods), 3 min of data
 #   SCALES="1 3" bench/scale.sh    # 1× and 3×

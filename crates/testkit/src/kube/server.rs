@@ -78,14 +78,16 @@ fn not_found_path() -> ApiError {
     (404, status(404, "NotFound", "the server could not find the requested resource", Some(json!({}))))
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let path = uri.path().to_string();
-    let query = uri.query().unwrap_or_default().to_string();
-    let fault = {
+/// Records the request; answers it with an injected fault when one matches its path (each
+/// fault for its remaining count of requests).
+fn record_and_inject(shared: &Shared, method: &Method, path: &str, query: &str) -> Option<Response> {
+    let code = {
         let mut m = shared.lock();
-        m.requests.push(RecordedRequest { method: method.to_string(), path: path.clone(), query: query.clone() });
+        m.requests.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+        });
         let mut hit = None;
         for f in m.faults.iter_mut() {
             if path.starts_with(&f.prefix) && f.remaining != Some(0) {
@@ -98,15 +100,21 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         }
         m.faults.retain(|f| f.remaining != Some(0));
         hit
+    }?;
+    let message = match code {
+        403 => format!("forbidden: User \"fake\" cannot access path \"{path}\" (injected fault)"),
+        _ => format!("injected fault for {path}"),
     };
-    if let Some(code) = fault {
-        let message = match code {
-            403 => {
-                format!("forbidden: User \"fake\" cannot access path \"{path}\" (injected fault)")
-            }
-            _ => format!("injected fault for {path}"),
-        };
-        return json_response(code, &status(code, reason_for(code), &message, Some(json!({}))));
+    Some(json_response(code, &status(code, reason_for(code), &message, Some(json!({})))))
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let path = uri.path().to_string();
+    let query = uri.query().unwrap_or_default().to_string();
+    if let Some(injected) = record_and_inject(&shared, &method, &path, &query) {
+        return injected;
     }
     let params: Vec<(String, String)> = Query::try_from_uri(&uri).map(|Query(p)| p).unwrap_or_default();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();

@@ -71,6 +71,9 @@ fn pod(workload: usize, pod: usize) -> PodRef {
     PodRef { workload, pod }
 }
 
+/// The emojivoto mesh, declared in one place. It is long because it is data: each workload,
+/// Service, flow and route is one literal whose numbers the tests derive their expectations
+/// from, so splitting it would only scatter what a reader compares against.
 pub(super) fn build() -> Mesh {
     let app11 = |app: &'static str| [("app", app), ("version", "v11")];
     let workloads = vec![

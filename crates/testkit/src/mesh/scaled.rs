@@ -63,6 +63,9 @@ fn ip(base: u32, n: u32) -> String {
     format!("10.{}.{}.{}", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff)
 }
 
+/// The scaled mesh. It is long because it is one declaration: the workloads, Services, flows,
+/// TCP connections and modern routes of every namespace come from the same loop indices, which
+/// tie a caller to its callee and keep each number predictable.
 pub(super) fn build(namespaces: usize, deployments: usize, pods: usize) -> Mesh {
     let mut workloads = Vec::with_capacity(namespaces * deployments + 1);
     let mut services = Vec::with_capacity(namespaces * deployments);

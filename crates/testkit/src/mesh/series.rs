@@ -175,6 +175,11 @@ impl Mesh {
         flow.service.map(|s| self.services[s].target_port).or(self.workload(flow.server).app_port).unwrap_or(80)
     }
 
+    /// The request, response and latency series that one HTTP flow produces. It is long because
+    /// it writes every side: the inbound endpoint with its policy labels, the outbound client,
+    /// and the ServiceProfile route on both sides. They share the flow's labels and counts, and
+    /// keeping them together shows that the two sides of one request always agree.
+    /// (`route_series.rs` writes the modern outbound route families.)
     fn add_http_flow(&self, set: &mut SeriesSet, targets: &Targets, f: &HttpFlow) {
         let port = self.server_port(f);
         let server_ip = self.pod(f.server).ip.clone();

@@ -15,21 +15,21 @@
 //!
 //! Prints a Markdown report on stdout; progress goes to stderr. Loopback only.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+mod host;
+mod proxy;
+
+use host::{dir_size, machine, peak_rss_kb};
 use lviz_testkit::fixtures::objects_for;
 use lviz_testkit::kube::FakeKube;
 use lviz_testkit::prometheus::{PrometheusOptions, PrometheusServer, auto_shards};
 use lviz_testkit::{EVAL_TIME, Mesh};
+use proxy::{Seen, start_proxy, take_seen};
 
 const USAGE: &str = "usage: lviz-bench [--namespaces N] [--deployments N] [--pods N] [--minutes N] [--runs N] \
 [--shards N] [--lviz PATH] [--only SUBSTRING,…]";
@@ -76,108 +76,6 @@ fn parse_args() -> Result<BenchArgs> {
         bail!("--runs and --shards must be at least 1 and --minutes at least 2\n{USAGE}");
     }
     Ok(a)
-}
-
-/// What the counting proxy saw of one lviz run.
-#[derive(Debug, Default, Clone)]
-struct Seen {
-    /// `query` of every `/api/v1/query` call, in arrival order.
-    queries: Vec<String>,
-    /// Other calls (`/api/v1/status/config`).
-    other_calls: usize,
-    /// Response body bytes of every call.
-    bytes: usize,
-}
-
-#[derive(Clone)]
-struct ProxyState {
-    upstream: String,
-    http: reqwest::Client,
-    seen: Arc<Mutex<Seen>>,
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn form_value(form: &str, key: &str) -> Option<String> {
-    form.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (percent_decode(k) == key).then(|| percent_decode(v))
-    })
-}
-
-async fn proxy(State(st): State<ProxyState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut req = st.http.request(method, format!("{}{path_and_query}", st.upstream)).body(body.clone());
-    if let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE) {
-        req = req.header(axum::http::header::CONTENT_TYPE, ct.clone());
-    }
-    let answer = match req.send().await {
-        Ok(r) => r,
-        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
-    };
-    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).cloned();
-    let bytes = match answer.bytes().await {
-        Ok(b) => b,
-        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
-    };
-    {
-        let mut seen = st.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.bytes += bytes.len();
-        if uri.path().ends_with("/api/v1/query") {
-            let form = std::str::from_utf8(&body).unwrap_or_default();
-            let query = form_value(form, "query")
-                .or_else(|| uri.query().and_then(|q| form_value(q, "query")))
-                .unwrap_or_default();
-            seen.queries.push(query);
-        } else {
-            seen.other_calls += 1;
-        }
-    }
-    let mut response = (status, bytes).into_response();
-    if let Some(ct) = content_type {
-        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, ct);
-    }
-    response
-}
-
-/// A counting reverse proxy in front of Prometheus.
-async fn start_proxy(upstream: String) -> Result<(SocketAddr, Arc<Mutex<Seen>>)> {
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let state = ProxyState { upstream, http: reqwest::Client::new(), seen: seen.clone() };
-    let app = axum::Router::new().fallback(proxy).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the proxy")?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok((addr, seen))
-}
-
-fn take_seen(seen: &Mutex<Seen>) -> Seen {
-    std::mem::take(&mut *seen.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 struct LvizRun {
@@ -271,36 +169,14 @@ fn mb(kb: u64) -> String {
     format!("{:.1}", kb as f64 / 1024.0)
 }
 
-fn shell_output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
-        })
-        .unwrap_or_default();
-    let prom = shell_output("prometheus", &["--version"]);
-    format!(
-        "- nproc: {}\n- CPU: {cpu}\n- memory (`free -h`):\n```\n{}\n```\n- Prometheus: {}\n",
-        shell_output("nproc", &[]),
-        shell_output("free", &["-h"]),
-        prom.lines().next().unwrap_or_default()
-    )
-}
-
 struct Case {
     name: String,
     args: Vec<String>,
 }
 
+/// The benchmark, in order: generate and backfill the mesh, wait for compaction, start the fake
+/// API and the counting proxy, print the header, then one row per case ([`measure`]). It is long
+/// because it prints its figures as it goes, in the order BENCHMARKS.md shows them.
 async fn bench(a: BenchArgs) -> Result<()> {
     let lviz = std::path::absolute(&a.lviz)?;
     if !lviz.is_file() {
@@ -392,60 +268,9 @@ async fn bench(a: BenchArgs) -> Result<()> {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for case in &cases {
-        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
         eprintln!("{}…", case.name);
-        // Counted runs through the proxy: query texts, counts and bytes of each plan.
-        take_seen(&seen);
-        let counted_lviz = ctx.run(&proxy_url, &args, false)?;
-        let seen_lviz = take_seen(&seen);
-        let counted_linkerd = ctx.run(&proxy_url, &args, true)?;
-        let seen_linkerd = take_seen(&seen);
-        for (run, plan) in [(&counted_lviz, "lviz"), (&counted_linkerd, "linkerd")] {
-            if run.code != 0 {
-                bail!("{} ({plan} plan) exited {}: {}", case.name, run.code, String::from_utf8_lossy(&run.stderr));
-            }
-        }
-        let identical = counted_lviz.stdout == counted_linkerd.stdout && counted_lviz.stderr == counted_linkerd.stderr;
-        let rows = counted_lviz.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count().saturating_sub(1);
-
-        // Warm-up, then interleaved timed runs so drift hits every measure alike.
-        ctx.run(&prom_url, &args, false)?;
-        ctx.run(&prom_url, &args, true)?;
-        floor(&http, &prom_url, &seen_linkerd.queries).await?;
-        floor(&http, &prom_url, &seen_lviz.queries).await?;
-        let (mut e2e, mut e2e_linkerd, mut floor_linkerd, mut floor_lviz) = (vec![], vec![], vec![], vec![]);
-        let (mut rss, mut rss_linkerd) = (0u64, 0u64);
-        let mut all_identical = identical;
-        for _ in 0..a.runs {
-            let r = ctx.run(&prom_url, &args, false)?;
-            let l = ctx.run(&prom_url, &args, true)?;
-            all_identical &= r.stdout == counted_lviz.stdout && l.stdout == counted_lviz.stdout;
-            e2e.push(r.wall);
-            e2e_linkerd.push(l.wall);
-            rss = rss.max(r.max_rss_kb.unwrap_or(0));
-            rss_linkerd = rss_linkerd.max(l.max_rss_kb.unwrap_or(0));
-            floor_linkerd.push(floor(&http, &prom_url, &seen_linkerd.queries).await?);
-            floor_lviz.push(floor(&http, &prom_url, &seen_lviz.queries).await?);
-        }
-        let (e2e, floor_l) = (median(e2e), median(floor_linkerd));
-        println!(
-            "| `{}` | {rows} | {} | {} | {:.2} | {} | {} | {} (+{}) / {} (+{}) | {} / {} | {} / {} | {} |",
-            case.name,
-            ms(e2e),
-            ms(floor_l),
-            e2e.as_secs_f64() / floor_l.as_secs_f64(),
-            ms(median(e2e_linkerd)),
-            ms(median(floor_lviz)),
-            seen_lviz.queries.len(),
-            seen_lviz.other_calls,
-            seen_linkerd.queries.len(),
-            seen_linkerd.other_calls,
-            seen_lviz.bytes,
-            seen_linkerd.bytes,
-            mb(rss),
-            mb(rss_linkerd),
-            if all_identical { "yes" } else { "**no**" },
-        );
+        let target = Target { prometheus: &prom_url, proxy: &proxy_url, seen: &seen };
+        println!("{}", measure(&ctx, &http, target, case, a.runs).await?);
     }
     println!("\nMachine:\n\n{}", machine());
     drop(kube);
@@ -453,23 +278,71 @@ async fn bench(a: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// This process's peak resident set (`VmHWM`) in kB: the mesh model, the shard being generated
-/// and the Kubernetes objects.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
+/// Where a case is measured: Prometheus itself, and the counting proxy in front of it.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    prometheus: &'a str,
+    proxy: &'a str,
+    seen: &'a Mutex<Seen>,
 }
 
-fn dir_size(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
+/// One case's table row: a counted run of each plan through the proxy (query texts, counts,
+/// bytes), a warm-up, then `runs` interleaved timed runs of lviz and of both plans' floors.
+async fn measure(ctx: &Ctx, http: &reqwest::Client, target: Target<'_>, case: &Case, runs: usize) -> Result<String> {
+    let Target { prometheus: prom_url, proxy: proxy_url, seen } = target;
+    let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+    // Counted runs through the proxy: query texts, counts and bytes of each plan.
+    take_seen(seen);
+    let counted_lviz = ctx.run(proxy_url, &args, false)?;
+    let seen_lviz = take_seen(seen);
+    let counted_linkerd = ctx.run(proxy_url, &args, true)?;
+    let seen_linkerd = take_seen(seen);
+    for (run, plan) in [(&counted_lviz, "lviz"), (&counted_linkerd, "linkerd")] {
+        if run.code != 0 {
+            bail!("{} ({plan} plan) exited {}: {}", case.name, run.code, String::from_utf8_lossy(&run.stderr));
+        }
+    }
+    let identical = counted_lviz.stdout == counted_linkerd.stdout && counted_lviz.stderr == counted_linkerd.stderr;
+    let rows = counted_lviz.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count().saturating_sub(1);
+
+    // Warm-up, then interleaved timed runs so drift hits every measure alike.
+    ctx.run(prom_url, &args, false)?;
+    ctx.run(prom_url, &args, true)?;
+    floor(http, prom_url, &seen_linkerd.queries).await?;
+    floor(http, prom_url, &seen_lviz.queries).await?;
+    let (mut e2e, mut e2e_linkerd, mut floor_linkerd, mut floor_lviz) = (vec![], vec![], vec![], vec![]);
+    let (mut rss, mut rss_linkerd) = (0u64, 0u64);
+    let mut all_identical = identical;
+    for _ in 0..runs {
+        let r = ctx.run(prom_url, &args, false)?;
+        let l = ctx.run(prom_url, &args, true)?;
+        all_identical &= r.stdout == counted_lviz.stdout && l.stdout == counted_lviz.stdout;
+        e2e.push(r.wall);
+        e2e_linkerd.push(l.wall);
+        rss = rss.max(r.max_rss_kb.unwrap_or(0));
+        rss_linkerd = rss_linkerd.max(l.max_rss_kb.unwrap_or(0));
+        floor_linkerd.push(floor(http, prom_url, &seen_linkerd.queries).await?);
+        floor_lviz.push(floor(http, prom_url, &seen_lviz.queries).await?);
+    }
+    let (e2e, floor_l) = (median(e2e), median(floor_linkerd));
+    Ok(format!(
+        "| `{}` | {rows} | {} | {} | {:.2} | {} | {} | {} (+{}) / {} (+{}) | {} / {} | {} / {} | {} |",
+        case.name,
+        ms(e2e),
+        ms(floor_l),
+        e2e.as_secs_f64() / floor_l.as_secs_f64(),
+        ms(median(e2e_linkerd)),
+        ms(median(floor_lviz)),
+        seen_lviz.queries.len(),
+        seen_lviz.other_calls,
+        seen_linkerd.queries.len(),
+        seen_linkerd.other_calls,
+        seen_lviz.bytes,
+        seen_linkerd.bytes,
+        mb(rss),
+        mb(rss_linkerd),
+        if all_identical { "yes" } else { "**no**" },
+    ))
 }
 
 /// Number of series in the head and blocks at the evaluation time.
