@@ -242,41 +242,50 @@ fn run_remote(serve: &Serve, command: &[&str]) -> Outcome {
     }
 }
 
-/// Prometheus faults behind `lviz serve`: every (case, command) pair in remote mode.
-fn remote_matrix() -> (usize, Vec<String>) {
-    let jobs: Vec<FaultCase> = cases(Backend::Prometheus).into_iter().filter(|c| !c.heavy).collect();
-    let total = jobs.len() * COMMANDS.len();
+/// Runs `work` on every job on [`WORKERS`] threads; returns every failure line it reports.
+fn on_workers<J: Send>(jobs: Vec<J>, work: impl Fn(J) -> Vec<String> + Sync) -> Vec<String> {
     let queue = Mutex::new(jobs);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..WORKERS {
             scope.spawn(|| {
-                loop {
-                    let Some(case) = queue.lock().expect("queue").pop() else { return };
-                    let server = case.start_background().expect("start the fault server");
-                    let front = serve(&case, &server);
-                    for (name, command) in COMMANDS {
-                        let out = run_remote(&front, command);
-                        let mut problems = check(&case, &server, &out);
-                        // Remote: the CLI names the metrics API; the server's message inside it names
-                        // Prometheus and its URL (checked by `check`). Its own deadline is 4 s.
-                        problems.retain(|p| !p.starts_with("took"));
-                        if out.elapsed > 2 * TIMEOUT + MARGIN {
-                            problems.push(format!("took {:?}", out.elapsed));
-                        }
-                        if out.code == Some(1) && !out.stderr.contains("metrics API") {
-                            problems.push("does not name the metrics API".into());
-                        }
-                        if !problems.is_empty() {
-                            let line = failure(&format!("remote {} × {name}", case.id()), &problems, &out);
-                            failures.lock().expect("failures").push(line);
-                        }
-                    }
+                while let Some(job) = queue.lock().expect("queue").pop() {
+                    let found = work(job);
+                    failures.lock().expect("failures").extend(found);
                 }
             });
         }
     });
-    (total, failures.into_inner().expect("failures"))
+    failures.into_inner().expect("failures")
+}
+
+/// Prometheus faults behind `lviz serve`: every (case, command) pair in remote mode.
+fn remote_matrix() -> (usize, Vec<String>) {
+    let jobs: Vec<FaultCase> = cases(Backend::Prometheus).into_iter().filter(|c| !c.heavy).collect();
+    let total = jobs.len() * COMMANDS.len();
+    let failures = on_workers(jobs, |case| {
+        let server = case.start_background().expect("start the fault server");
+        let front = serve(&case, &server);
+        let mut found = Vec::new();
+        for (name, command) in COMMANDS {
+            let out = run_remote(&front, command);
+            let mut problems = check(&case, &server, &out);
+            // Remote: the CLI names the metrics API; the server's message inside it names
+            // Prometheus and its URL (checked by `check`). Its own deadline is 4 s.
+            problems.retain(|p| !p.starts_with("took"));
+            if out.elapsed > 2 * TIMEOUT + MARGIN {
+                problems.push(format!("took {:?}", out.elapsed));
+            }
+            if out.code == Some(1) && !out.stderr.contains("metrics API") {
+                problems.push("does not name the metrics API".into());
+            }
+            if !problems.is_empty() {
+                found.push(failure(&format!("remote {} × {name}", case.id()), &problems, &out));
+            }
+        }
+        found
+    });
+    (total, failures)
 }
 
 #[test]
@@ -300,25 +309,17 @@ fn matrix(backend: Backend) -> (usize, Vec<String>) {
         .flat_map(|case| COMMANDS.iter().map(move |command| (case.clone(), command)))
         .collect();
     let total = jobs.len();
-    let queue = Mutex::new(jobs);
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..WORKERS {
-            scope.spawn(|| {
-                loop {
-                    let Some((case, (name, command))) = queue.lock().expect("queue").pop() else { return };
-                    let server = case.start_background().expect("start the fault server");
-                    let out = run(&case, &server, command, false);
-                    let problems = check(&case, &server, &out);
-                    if !problems.is_empty() {
-                        let line = failure(&format!("{} × {name}", case.id()), &problems, &out);
-                        failures.lock().expect("failures").push(line);
-                    }
-                }
-            });
+    let failures = on_workers(jobs, |(case, (name, command))| {
+        let server = case.start_background().expect("start the fault server");
+        let out = run(&case, &server, command, false);
+        let problems = check(&case, &server, &out);
+        if problems.is_empty() {
+            Vec::new()
+        } else {
+            vec![failure(&format!("{} × {name}", case.id()), &problems, &out)]
         }
     });
-    (total, failures.into_inner().expect("failures"))
+    (total, failures)
 }
 
 fn assert_matrix(backend: Backend) {
